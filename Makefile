@@ -1,0 +1,96 @@
+# devhold: assemble the base kernel + this overlay and patch series, build,
+# test and check it.  See README.md.
+#
+#   make                the main job: UML KUnit tier (project + DRM + Xe suites)
+#   make check          the whole gate: deps, both tiers, the no-THP build,
+#                       static checks; closes with "N passed, N failed"
+#   make x86_64         the x86_64 KUnit tier (QEMU, TCG)
+#   make nothp          build-only x86_64 config without transparent huge pages
+#   make static         checkpatch, kernel-doc, sparse + W=1
+#   make baseline       run the tiers on the unpatched base, rewrite
+#                       devtools/baseline/*.txt (known base failures)
+#   make series         format-patch the series with a cover letter into out/
+#   make bisect-check   build every step of the series (UML, incremental)
+#   make export         work tree commits -> overlay files + patches/
+#   make assemble       base + overlay + patches/ -> $(WORK)
+#   make deps           install the packages (apt) and sparse
+#
+# Knobs: KDIR=/path/to/linux (your tree instead of Debian's linux-source-7.3),
+# JOBS=N, TIERS="uml x86_64", O=build (outputs), FORCE=1 (assemble over
+# unexported work).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := uml
+
+KDIR ?=
+JOBS ?= $(shell nproc)
+TIERS ?= uml x86_64
+O ?= build
+WORK := $(O)/work
+RES := $(O)/results
+KC := devtools/kunit
+export JOBS
+
+CONFIGS_uml := $(KC)/common.config $(KC)/uml.config
+CONFIGS_x86_64 := $(KC)/common.config $(KC)/x86_64.config
+PROJECT_uml := $(KC)/project.config $(KC)/uml-project.config
+PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
+
+base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
+
+.PHONY: uml x86_64 nothp check static baseline series bisect-check export \
+	assemble deps base clean help
+
+help:
+	@sed -n '4,23p' Makefile
+
+deps:
+	devtools/install-deps.sh
+
+base:
+	@echo "base: $(base_dir)"
+
+assemble:
+	devtools/assemble.sh "$(base_dir)" $(WORK)
+
+export:
+	devtools/export.sh $(WORK)
+
+# One KUnit tier on the assembled tree, judged against the baseline.
+uml x86_64: assemble
+	@mkdir -p $(RES)
+	devtools/kunit.sh $(WORK) $@ $(O)/$@ $(RES)/$@ $(CONFIGS_$@) $(PROJECT_$@); \
+		echo "kunit.py exit status $$?"
+	@grep -E "Testing complete|Elapsed" $(RES)/$@.log || true
+	devtools/compare.py $@ $(RES)/$@.cases devtools/baseline/$@.txt | tee $(RES)/$@.gate
+	@grep -q ' 0 failed' $(RES)/$@.gate
+
+# The no-THP configuration: a build, judged by its exit status.
+nothp: assemble
+	@mkdir -p $(RES)
+	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64-nothp $(RES)/nothp \
+		$(CONFIGS_x86_64) $(PROJECT_x86_64) $(KC)/nothp.config
+
+static: assemble
+	devtools/static.sh $(WORK) $(O)
+
+baseline:
+	@mkdir -p $(RES)
+	set -e; for t in $(TIERS); do \
+		devtools/kunit.sh "$(base_dir)" $$t $(O)/base-$$t $(RES)/base-$$t \
+			$(KC)/common.config $(KC)/$$t.config || true; \
+		devtools/compare.py --make-baseline $$t $(RES)/base-$$t.cases \
+			devtools/baseline/$$t.txt; \
+	done
+
+series: assemble
+	devtools/series.sh $(WORK) out/series
+
+bisect-check: assemble
+	devtools/bisect-check.sh $(WORK) $(O)/bisect $(CONFIGS_uml) $(PROJECT_uml)
+
+check: deps
+	devtools/gate.sh "$(TIERS)"
+
+clean:
+	rm -rf $(O) out

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole gate: both KUnit tiers judged against the base's known failures,
+# the no-THP build, and the static checks.  Closes with "N passed, N failed"
+# counting KUnit cases and checks; exits non-zero when anything failed.
+set -uo pipefail
+
+tiers=${1:-uml x86_64}
+O=${O:-build}
+RES=$O/results
+mkdir -p "$RES"
+start=$(date +%s)
+passed=0 failed=0
+declare -a lines=()
+
+step() {	# NAME COMMAND...: run a make step, keep its output in $RES/NAME.out
+	local name=$1 t0=$SECONDS rc
+	shift
+	echo "=== gate: $name" >&2
+	"$@" >"$RES/$name.out" 2>&1
+	rc=$?
+	tail -n 15 "$RES/$name.out"
+	lines+=("$name: exit $rc, $((SECONDS - t0)) s")
+	return $rc
+}
+
+for t in $tiers; do
+	rm -f "$RES/$t.gate"
+	step "$t" make --no-print-directory "$t"
+	if [ -f "$RES/$t.gate" ]; then
+		p=$(sed -n "s/^$t: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p" "$RES/$t.gate")
+		f=$(sed -n "s/^$t: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p" "$RES/$t.gate")
+		passed=$((passed + ${p:-0}))
+		failed=$((failed + ${f:-1}))
+	else
+		echo "gate: $t produced no results" >&2
+		failed=$((failed + 1))
+	fi
+done
+
+if step nothp make --no-print-directory nothp; then
+	passed=$((passed + 1))
+else
+	echo "gate: FAILED the no-THP x86_64 build" >&2
+	failed=$((failed + 1))
+fi
+
+rm -f "$RES/static.counts"
+step static make --no-print-directory static
+if [ -f "$RES/static.counts" ]; then
+	read -r p f <"$RES/static.counts"
+	passed=$((passed + p))
+	failed=$((failed + f))
+else
+	failed=$((failed + 1))
+fi
+
+echo
+echo "gate summary ($(( $(date +%s) - start )) s):"
+printf '  %s\n' "${lines[@]}"
+for t in $tiers; do [ -f "$RES/$t.gate" ] && sed 's/^/  /' "$RES/$t.gate"; done
+[ -f "$RES/static.summary" ] && sed 's/^/  /' "$RES/static.summary"
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Build and run one KUnit tier.
+#
+#   kunit.sh TREE TIER BUILD_DIR OUT_PREFIX CONFIG...
+#
+# TIER is "uml" or "x86_64".  Writes OUT_PREFIX.log (kunit.py output),
+# OUT_PREFIX.json (results) and OUT_PREFIX.cases (one "STATUS suite.case"
+# line per case), and exits with kunit.py's status.  KUNIT_CMD=build only
+# builds.
+set -uo pipefail
+
+tree=$1 tier=$2 bdir=$3 out=$4
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+jobs=${JOBS:-$(nproc)}
+mkdir -p "$bdir" "$(dirname "$out")"
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+bdir=$(abs "$bdir")
+out=$(abs "$out")
+
+cmd=${KUNIT_CMD:-run}
+args=("$cmd" --build_dir="$bdir" --jobs="$jobs")
+[ "$cmd" = run ] && args+=(--timeout="${KUNIT_TIMEOUT:-1800}" --json="$out.json")
+for c; do args+=(--kunitconfig="$(abs "$c")"); done
+if command -v ccache >/dev/null && [ -z "${NO_CCACHE:-}" ]; then
+	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold/ccache}
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	args+=(--make_options="CC=ccache gcc")
+fi
+case $tier in
+uml)
+	# Two CPUs so concurrency tests really run in parallel.
+	[ "$cmd" = run ] && args+=(--kernel_args=seccomp=on --kernel_args=ncpus=2)
+	;;
+x86_64)
+	export PATH=$here/bin:$PATH
+	args+=(--arch=x86_64 --qemu_config="$here/qemu_x86_64_tcg.py")
+	;;
+*)
+	echo "kunit.sh: unknown tier $tier" >&2
+	exit 2
+	;;
+esac
+
+cd "$tree" || exit 2
+python3 tools/testing/kunit/kunit.py "${args[@]}" ${KUNIT_EXTRA:-} >"$out.log" 2>&1
+rc=$?
+tail -n 5 "$out.log"
+if [ "$cmd" = run ]; then
+	python3 "$here/results.py" "$out.json" >"$out.cases" 2>/dev/null || : >"$out.cases"
+fi
+exit $rc

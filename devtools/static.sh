@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Static gate on the assembled series:
+#   - scripts/checkpatch.pl --strict on every patch (types listed in
+#     devtools/checkpatch.ignore, each with its reason, are ignored);
+#   - scripts/kernel-doc -none -Wall on every .c/.h the series adds or changes;
+#   - sparse (C=2) + W=1 on every object the series adds or changes, in the
+#     tier build dirs: no warning that the base version of the file lacks.
+# Writes O/results/static.counts ("passed failed") and static.summary.
+set -uo pipefail
+
+work=$1 O=$2
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}
+RES=$O/results
+mkdir -p "$RES"
+RES=$(cd "$RES" && pwd)
+O=$(cd "$O" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+: >"$RES/static.summary"
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "static: FAILED $*" | tee -a "$RES/static.summary"; }
+
+cd "$work" || exit 2
+
+# checkpatch
+ignore=$(grep -v '^#' "$here/checkpatch.ignore" 2>/dev/null | awk 'NF {print $1}' | paste -sd, -)
+git format-patch -q -o "$tmp/series" base..HEAD
+for p in "$tmp"/series/*.patch; do
+	[ -e "$p" ] || continue
+	out=$(perl scripts/checkpatch.pl --strict --no-tree --terse --show-types \
+		${ignore:+--ignore "$ignore"} "$p" 2>&1)
+	if echo "$out" | grep -qE '(ERROR|WARNING|CHECK):'; then
+		bad "checkpatch $(basename "$p")"
+		echo "$out" | grep -E '(ERROR|WARNING|CHECK):' | head -n 20
+	else
+		ok
+	fi
+done
+echo "static: checkpatch --strict on $(ls "$tmp"/series | wc -l) patches" >>"$RES/static.summary"
+
+# kernel-doc
+files=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c' '*.h')
+for f in $files; do
+	out=$(scripts/kernel-doc -none -Wall "$f" 2>&1)
+	if [ -n "$out" ]; then
+		bad "kernel-doc $f"
+		echo "$out" | head -n 20
+	else
+		ok
+	fi
+done
+echo "static: kernel-doc -Wall on $(echo $files | wc -w) files" >>"$RES/static.summary"
+
+# sparse + W=1, per tier build dir that has a configured kernel
+sparse=$cache/sparse/bin/sparse
+[ -x "$sparse" ] || sparse=sparse
+cfiles=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c')
+added=$(git diff --name-only --diff-filter=A base..HEAD -- '*.c')
+for tier in uml x86_64; do
+	bdir=$O/$tier
+	[ -f "$bdir/.config" ] || continue
+	arch=um
+	[ "$tier" = x86_64 ] && arch=x86_64
+	mk=(make -s ARCH=$arch O="$bdir" -j"${JOBS:-2}" C=2 W=1 CHECK="$sparse")
+	command -v ccache >/dev/null && mk+=(CC="ccache gcc")
+	for f in $cfiles; do
+		o=${f%.c}.o
+		[ -f "$bdir/$o" ] || continue	# not built in this configuration
+		"${mk[@]}" "$o" >"$tmp/new" 2>&1
+		rc=$?
+		grep -E 'warning:|error:' "$tmp/new" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u >"$tmp/new.w"
+		: >"$tmp/old.w"
+		if ! echo "$added" | grep -qx "$f"; then
+			# The base version of the same file, same build dir.
+			git show "base:$f" >"$tmp/file.c" && cp "$f" "$tmp/keep.c" &&
+				cp "$tmp/file.c" "$f"
+			"${mk[@]}" "$o" 2>&1 | grep -E 'warning:|error:' |
+				sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u >"$tmp/old.w"
+			cp -p "$tmp/keep.c" "$f"
+			git checkout -q HEAD -- "$f"
+			"${mk[@]}" "$o" >/dev/null 2>&1
+		fi
+		newc=$(comm -23 "$tmp/new.w" "$tmp/old.w")
+		if [ $rc -ne 0 ] || [ -n "$newc" ]; then
+			bad "sparse/W=1 $tier $f"
+			echo "$newc" | head -n 20
+		else
+			ok
+		fi
+	done
+done
+echo "static: sparse C=2 + W=1 ($("$sparse" --version 2>/dev/null)) on the changed objects" >>"$RES/static.summary"
+
+echo "$passed $failed" >"$RES/static.counts"
+echo "static: $passed passed, $failed failed" | tee -a "$RES/static.summary"
+[ "$failed" -eq 0 ]
