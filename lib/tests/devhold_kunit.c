@@ -11,7 +11,8 @@
 #include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
-#include <linux/delay.h>
+#include <linux/debug_locks.h>
+#include <linux/device.h>
 #include <linux/devhold.h>
 #include <linux/dma-fence.h>
 #include <linux/irq_work.h>
@@ -23,6 +24,7 @@
 #include <linux/seq_buf.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/stacktrace.h>
 #include <linux/timer.h>
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
@@ -216,11 +218,13 @@ struct devhold_test_ctx {
 	struct completion done;
 	struct irq_work iw;
 	struct timer_list timer;
+	bool locks;
 };
 
 static void devhold_test_ctx_setup(struct kunit *test, struct devhold_test_ctx *c)
 {
 	c->test = test;
+	c->locks = debug_locks;
 	c->domain = devhold_test_domain(test);
 	c->obj = devhold_test_obj(test, NULL);
 	init_completion(&c->done);
@@ -230,6 +234,8 @@ static void devhold_test_ctx_setup(struct kunit *test, struct devhold_test_ctx *
 
 static void devhold_test_ctx_check(struct kunit *test, struct devhold_test_ctx *c)
 {
+	/* Lockdep found nothing to object to (it turns itself off if it does). */
+	KUNIT_EXPECT_EQ(test, debug_locks, c->locks);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&c->done, WAIT));
 	devhold_test_wait_put(test, c->obj);
 	devhold_flush();
@@ -492,17 +498,27 @@ static void devhold_test_list_timer_fn(struct timer_list *t)
 	complete(&c->done);
 }
 
+static struct devhold_list *devhold_test_list(struct kunit *test)
+{
+	struct devhold_list *list = kunit_kzalloc(test, sizeof(*list), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, list);
+	return list;
+}
+
 static void devhold_test_list_contexts(struct kunit *test)
 {
-	struct devhold_list list;
-	struct devhold_test_lctx c = { .list = &list };
+	struct devhold_list *list = devhold_test_list(test);
+	struct devhold_test_lctx c = { .list = list };
+	struct devhold_test_entry *e1, *e2;
 	static DEFINE_SPINLOCK(lock);
 	atomic_t freed = ATOMIC_INIT(0);
+	bool locks = debug_locks;
 	unsigned long flags;
 	bool cookie;
 
-	devhold_list_init(&list, devhold_test_entry_free, 0);
-	KUNIT_EXPECT_TRUE(test, devhold_list_empty(&list));
+	devhold_list_init(list, devhold_test_entry_free, 0);
+	KUNIT_EXPECT_TRUE(test, devhold_list_empty(list));
 
 	c.e = devhold_test_entry(test, &freed);
 	init_completion(&c.done);
@@ -519,36 +535,40 @@ static void devhold_test_list_contexts(struct kunit *test)
 	timer_delete_sync(&c.timer);
 	timer_destroy_on_stack(&c.timer);
 
+	e1 = devhold_test_entry(test, &freed);
+	e2 = devhold_test_entry(test, &freed);
 	spin_lock_irqsave(&lock, flags);
-	devhold_list_push(&list, &devhold_test_entry(test, &freed)->node);
+	devhold_list_push(list, &e1->node);
 	spin_unlock_irqrestore(&lock, flags);
 
 	cookie = dma_fence_begin_signalling();
-	devhold_list_push(&list, &devhold_test_entry(test, &freed)->node);
+	devhold_list_push(list, &e2->node);
 	dma_fence_end_signalling(cookie);
+	/* Lockdep found nothing to object to (it turns itself off if it does). */
+	KUNIT_EXPECT_EQ(test, debug_locks, locks);
 
-	KUNIT_EXPECT_EQ(test, devhold_list_depth(&list), 4);
+	KUNIT_EXPECT_EQ(test, devhold_list_depth(list), 4);
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 0);
-	KUNIT_EXPECT_EQ(test, devhold_list_drain(&list), 4UL);
+	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), 4UL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 4);
-	KUNIT_EXPECT_EQ(test, devhold_list_depth(&list), 0);
-	KUNIT_EXPECT_EQ(test, devhold_list_drain(&list), 0UL);
-	devhold_list_fini(&list);
+	KUNIT_EXPECT_EQ(test, devhold_list_depth(list), 0);
+	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), 0UL);
+	devhold_list_fini(list);
 }
 
 static void devhold_test_list_auto_drain(struct kunit *test)
 {
-	struct devhold_list list;
+	struct devhold_list *list = devhold_test_list(test);
 	atomic_t freed = ATOMIC_INIT(0);
 	int i;
 
-	devhold_list_init(&list, devhold_test_entry_free, DEVHOLD_LIST_AUTO_DRAIN);
+	devhold_list_init(list, devhold_test_entry_free, DEVHOLD_LIST_AUTO_DRAIN);
 	for (i = 0; i < 8; i++)
-		devhold_list_push(&list, &devhold_test_entry(test, &freed)->node);
-	devhold_list_flush(&list);
+		devhold_list_push(list, &devhold_test_entry(test, &freed)->node);
+	devhold_list_flush(list);
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 8);
-	KUNIT_EXPECT_TRUE(test, devhold_list_empty(&list));
-	devhold_list_fini(&list);
+	KUNIT_EXPECT_TRUE(test, devhold_list_empty(list));
+	devhold_list_fini(list);
 }
 
 /*
@@ -565,14 +585,14 @@ static void devhold_test_entry_release(struct kref *ref)
 static void devhold_test_list_zombie(struct kunit *test)
 {
 	struct devhold_test_entry *e[3], *it;
-	struct devhold_list list;
+	struct devhold_list *list = devhold_test_list(test);
 	atomic_t freed = ATOMIC_INIT(0);
 	LIST_HEAD(objs);
 	struct mutex lock;
 	int i, seen;
 
 	mutex_init(&lock);
-	devhold_list_init(&list, devhold_test_entry_free, 0);
+	devhold_list_init(list, devhold_test_entry_free, 0);
 	for (i = 0; i < 3; i++) {
 		e[i] = devhold_test_entry(test, &freed);
 		e[i]->lock = &lock;
@@ -582,7 +602,7 @@ static void devhold_test_list_zombie(struct kunit *test)
 	mutex_lock(&lock);
 	KUNIT_ASSERT_TRUE(test, kref_put(&e[1]->ref, devhold_test_entry_release));
 	mutex_unlock(&lock);
-	devhold_list_push(&list, &e[1]->node);
+	devhold_list_push(list, &e[1]->node);
 
 	seen = 0;
 	mutex_lock(&lock);
@@ -596,10 +616,10 @@ static void devhold_test_list_zombie(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen, 2);
 	KUNIT_EXPECT_EQ(test, list_count_nodes(&objs), 3);
 
-	KUNIT_EXPECT_EQ(test, devhold_list_drain(&list), 1UL);
+	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), 1UL);
 	KUNIT_EXPECT_EQ(test, list_count_nodes(&objs), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 1);
-	devhold_list_fini(&list);
+	devhold_list_fini(list);
 	for (i = 0; i < 3; i += 2) {
 		list_del(&e[i]->link);
 		kfree(e[i]);
@@ -609,13 +629,13 @@ static void devhold_test_list_zombie(struct kunit *test)
 static void devhold_test_list_fini_nonempty(struct kunit *test)
 {
 	int misuse = atomic_read(&devhold_misuse);
-	struct devhold_list list;
+	struct devhold_list *list = devhold_test_list(test);
 	atomic_t freed = ATOMIC_INIT(0);
 
-	devhold_list_init(&list, devhold_test_entry_free, 0);
-	devhold_list_push(&list, &devhold_test_entry(test, &freed)->node);
+	devhold_list_init(list, devhold_test_entry_free, 0);
+	devhold_list_push(list, &devhold_test_entry(test, &freed)->node);
 	kunit_info(test, "a WARN about a list torn down with entries is expected\n");
-	devhold_list_fini(&list);
+	devhold_list_fini(list);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 1);
 }
@@ -763,22 +783,22 @@ static void devhold_test_concurrent(struct kunit *test)
 	struct module *owner = devhold_test_owner(test, MODULE_STATE_LIVE);
 	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
 	atomic_t freed = ATOMIC_INIT(0);
-	struct devhold_list list;
+	struct devhold_list *list = devhold_test_list(test);
 	unsigned long drained = 0;
 	int i, running, pushed = 0;
 
 	kunit_info(test, "%u CPUs online\n", num_online_cpus());
-	devhold_list_init(&list, devhold_test_entry_free, 0);
+	devhold_list_init(list, devhold_test_entry_free, 0);
 	for (i = 0; i < DEVHOLD_TEST_THREADS; i++) {
 		h[i] = (struct devhold_test_hammer){
-			.domain = domain, .list = &list, .obj = obj,
+			.domain = domain, .list = list, .obj = obj,
 			.owner = owner, .freed = &freed,
 		};
 		init_completion(&h[i].done);
 		devhold_test_start(test, devhold_test_hammer_fn, &h[i]);
 	}
 	do {
-		drained += devhold_list_drain(&list);
+		drained += devhold_list_drain(list);
 		devhold_release_barrier(domain);
 		running = 0;
 		for (i = 0; i < DEVHOLD_TEST_THREADS; i++)
@@ -791,8 +811,8 @@ static void devhold_test_concurrent(struct kunit *test)
 		pushed += atomic_read(&h[i].pushed);
 	}
 	devhold_flush();
-	drained += devhold_list_drain(&list);
-	devhold_list_fini(&list);
+	drained += devhold_list_drain(list);
+	devhold_list_fini(list);
 
 	KUNIT_EXPECT_EQ(test, pushed, DEVHOLD_TEST_THREADS * DEVHOLD_TEST_LOOPS);
 	KUNIT_EXPECT_EQ(test, drained, (unsigned long)pushed);
@@ -809,6 +829,18 @@ static noinline struct devhold *devhold_test_leaky_get(struct devhold_domain *do
 						       struct devhold_test_obj *obj)
 {
 	return devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+}
+
+/* UML without frame pointers saves no stack entries at all. */
+static bool devhold_test_stacks_work(void)
+{
+#ifdef CONFIG_STACKTRACE
+	unsigned long entries[4];
+
+	return stack_trace_save(entries, ARRAY_SIZE(entries), 0) > 0;
+#else
+	return false;
+#endif
 }
 
 static void devhold_test_leak_report(struct kunit *test)
@@ -832,8 +864,11 @@ static void devhold_test_leak_report(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "1 holds"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "devhold-test-obj"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "owner built-in"));
-	if (IS_ENABLED(CONFIG_KALLSYMS))
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "taken at:"));
+	if (IS_ENABLED(CONFIG_KALLSYMS) && devhold_test_stacks_work())
 		KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "devhold_test_leaky_get"));
+	else
+		kunit_info(test, "no reliable stack traces here: stack not checked\n");
 
 	devhold_put(hold);
 	devhold_flush();
@@ -905,7 +940,7 @@ static void devhold_bench_ops(struct kunit *test)
 	struct devhold_release_cookie cookie;
 	struct devhold **holds;
 	struct srcu_struct srcu;
-	struct devhold_list list;
+	struct devhold_list *list = devhold_test_list(test);
 	struct llist_node *nodes;
 	u64 t;
 	int i, idx;
@@ -946,15 +981,15 @@ static void devhold_bench_ops(struct kunit *test)
 	}
 	devhold_bench_report(test, "srcu_read_lock+unlock", ktime_get_ns() - t);
 
-	devhold_list_init(&list, devhold_bench_free, 0);
+	devhold_list_init(list, devhold_bench_free, 0);
 	t = ktime_get_ns();
 	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++)
-		devhold_list_push(&list, &nodes[i]);
+		devhold_list_push(list, &nodes[i]);
 	devhold_bench_report(test, "devhold_list_push", ktime_get_ns() - t);
 	t = ktime_get_ns();
-	KUNIT_EXPECT_EQ(test, devhold_list_drain(&list), (unsigned long)DEVHOLD_BENCH_LOOPS);
+	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), (unsigned long)DEVHOLD_BENCH_LOOPS);
 	devhold_bench_report(test, "devhold_list_drain (per entry)", ktime_get_ns() - t);
-	devhold_list_fini(&list);
+	devhold_list_fini(list);
 
 	kunit_info(test, "memory: struct devhold %zu bytes, struct devhold_domain %zu, struct devhold_list %zu\n",
 		   sizeof(struct devhold), sizeof(struct devhold_domain),
