@@ -11,6 +11,7 @@
 #                       devtools/baseline/*.txt (known base failures)
 #   make series         format-patch the series with a cover letter into out/
 #   make bisect-check   build every step of the series (UML, incremental)
+#   make mutants        broken variants of lib/devhold.c must fail the tests
 #   make export         work tree commits -> overlay files + patches/
 #   make assemble       base + overlay + patches/ -> $(WORK)
 #   make deps           install the packages (apt) and sparse
@@ -38,11 +39,11 @@ PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
-.PHONY: uml x86_64 nothp check static baseline series bisect-check export \
+.PHONY: uml x86_64 nothp check static baseline series bisect-check export mutants \
 	assemble deps base clean help
 
 help:
-	@sed -n '4,23p' Makefile
+	@sed -n "4,24p" Makefile
 
 deps:
 	devtools/install-deps.sh
@@ -94,3 +95,8 @@ check: deps
 
 clean:
 	rm -rf $(O) out
+
+# Deliberately broken variants of lib/devhold.c must fail the devhold suite.
+mutants: assemble
+	@mkdir -p $(RES)
+	devtools/mutants.sh $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)

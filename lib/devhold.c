@@ -284,22 +284,42 @@ static void __init devhold_debug_init(void)
 	debugfs_create_atomic_t("misuse", 0400, devhold_debugfs, &devhold_misuse);
 }
 #else
-static void devhold_debug_track(struct devhold *hold, gfp_t gfp) { }
-static void devhold_debug_untrack(struct devhold *hold) { }
+static void devhold_debug_track(struct devhold *hold, gfp_t gfp)
+{
+}
+static void devhold_debug_untrack(struct devhold *hold)
+{
+}
 static void devhold_free(struct devhold *hold)
 {
 	kmem_cache_free(devhold_cache, hold);
 }
 
 static void devhold_debug_report_holds(struct devhold_domain *domain,
-				       struct devhold_sink *s) { }
-static void devhold_debug_domain_init(struct devhold_domain *domain) { }
-static void devhold_debug_domain_fini(struct devhold_domain *domain) { }
-static void devhold_debug_list_init(struct devhold_list *list) { }
-static void devhold_debug_list_fini(struct devhold_list *list) { }
-static void devhold_debug_list_pushed(struct devhold_list *list, bool first) { }
-static void devhold_debug_list_drained(struct devhold_list *list) { }
-static void __init devhold_debug_init(void) { }
+				       struct devhold_sink *s)
+{
+}
+static void devhold_debug_domain_init(struct devhold_domain *domain)
+{
+}
+static void devhold_debug_domain_fini(struct devhold_domain *domain)
+{
+}
+static void devhold_debug_list_init(struct devhold_list *list)
+{
+}
+static void devhold_debug_list_fini(struct devhold_list *list)
+{
+}
+static void devhold_debug_list_pushed(struct devhold_list *list, bool first)
+{
+}
+static void devhold_debug_list_drained(struct devhold_list *list)
+{
+}
+static void __init devhold_debug_init(void)
+{
+}
 #endif
 
 static void devhold_report(struct devhold_domain *domain, struct devhold_sink *s,
@@ -340,7 +360,7 @@ struct devhold_domain *devhold_domain_create(const char *name)
 {
 	struct devhold_domain *domain;
 
-	domain = kzalloc(sizeof(*domain), GFP_KERNEL);
+	domain = kzalloc_obj(*domain);
 	if (!domain)
 		return NULL;
 	if (init_srcu_struct_fast(&domain->srcu)) {
@@ -423,7 +443,7 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 {
 	struct devhold *hold;
 
-	if (devhold_misuse(!domain || !ops || !ops->put, "bad devhold_get() arguments\n"))
+	if (devhold_misuse(!domain || !ops || !ops->put, "%s: bad arguments\n", __func__))
 		return ERR_PTR(-EINVAL);
 	if (devhold_misuse(READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
 			   domain->name))
@@ -534,7 +554,9 @@ static bool devhold_delay(struct devhold *hold, unsigned long *next)
 	return false;
 }
 
-static void devhold_delay_set(struct devhold *hold) { }
+static void devhold_delay_set(struct devhold *hold)
+{
+}
 
 static struct llist_node *devhold_take(void)
 {

@@ -92,7 +92,7 @@ struct devhold_domain {
 	wait_queue_head_t wq;
 	struct srcu_struct srcu;
 #ifdef CONFIG_DEBUG_DEVHOLD
-	spinlock_t lock;
+	spinlock_t lock;	/* protects holds */
 	struct list_head holds;
 	struct list_head link;
 	struct dentry *dentry;

@@ -95,8 +95,9 @@ static struct devhold_domain *devhold_test_domain(struct kunit *test)
 	struct devhold_domain *domain = devhold_domain_create("devhold-test");
 
 	KUNIT_ASSERT_NOT_NULL(test, domain);
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
-				devhold_test_domain_destroy, domain));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, devhold_test_domain_destroy,
+						  domain));
 	return domain;
 }
 
@@ -445,7 +446,7 @@ struct devhold_test_entry {
 	struct llist_node node;
 	struct kref ref;
 	struct list_head link;		/* the "elsewhere" list of zombies */
-	struct mutex *lock;
+	struct mutex *lock;		/* protects link */
 	atomic_t *freed;
 };
 
@@ -465,7 +466,7 @@ static void devhold_test_entry_free(struct llist_node *node)
 
 static struct devhold_test_entry *devhold_test_entry(struct kunit *test, atomic_t *freed)
 {
-	struct devhold_test_entry *e = kzalloc(sizeof(*e), GFP_KERNEL);
+	struct devhold_test_entry *e = kzalloc_obj(*e);
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	kref_init(&e->ref);
@@ -761,7 +762,7 @@ static int devhold_test_hammer_fn(void *p)
 		devhold_put(hold);
 		devhold_release_end(h->domain, cookie);
 
-		e = kzalloc(sizeof(*e), GFP_KERNEL);
+		e = kzalloc_obj(*e);
 		if (!e) {
 			atomic_inc(&h->errors);
 			continue;

@@ -8,97 +8,82 @@
 #include <linux/devhold.h>
 #include <linux/tracepoint.h>
 
+#define devhold_trace_obj(hold) \
+	((hold)->ops->name ? (hold)->ops->name((hold)->obj) : "?")
+
+/* devhold_get() took a hold. */
 TRACE_EVENT(devhold_get,
-	TP_PROTO(const struct devhold *hold, const char *domain),
-	TP_ARGS(hold, domain),
-	TP_STRUCT__entry(
-		__field(const void *, hold)
-		__string(domain, domain)
-		__string(obj, hold->ops->name ? hold->ops->name(hold->obj) : "?")
-	),
-	TP_fast_assign(
-		__entry->hold = hold;
-		__assign_str(domain);
-		__assign_str(obj);
-	),
-	TP_printk("hold=%p domain=%s obj=%s", __entry->hold, __get_str(domain),
-		  __get_str(obj))
+	    TP_PROTO(const struct devhold *hold, const char *domain),
+	    TP_ARGS(hold, domain),
+	    TP_STRUCT__entry(__field(const void *, hold)
+			     __string(domain, domain)
+			     __string(obj, devhold_trace_obj(hold))),
+	    TP_fast_assign(__entry->hold = hold;
+			   __assign_str(domain);
+			   __assign_str(obj);),
+	    TP_printk("hold=%p domain=%s obj=%s", __entry->hold,
+		      __get_str(domain), __get_str(obj))
 );
 
 DECLARE_EVENT_CLASS(devhold_hold,
-	TP_PROTO(const struct devhold *hold, const char *domain),
-	TP_ARGS(hold, domain),
-	TP_STRUCT__entry(
-		__field(const void *, hold)
-		__string(domain, domain)
-	),
-	TP_fast_assign(
-		__entry->hold = hold;
-		__assign_str(domain);
-	),
-	TP_printk("hold=%p domain=%s", __entry->hold, __get_str(domain))
+		    TP_PROTO(const struct devhold *hold, const char *domain),
+		    TP_ARGS(hold, domain),
+		    TP_STRUCT__entry(__field(const void *, hold)
+				     __string(domain, domain)),
+		    TP_fast_assign(__entry->hold = hold;
+				   __assign_str(domain);),
+		    TP_printk("hold=%p domain=%s", __entry->hold,
+			      __get_str(domain))
 );
 
 /* devhold_put() queued the hold. */
 DEFINE_EVENT(devhold_hold, devhold_put,
-	TP_PROTO(const struct devhold *hold, const char *domain),
-	TP_ARGS(hold, domain)
+	     TP_PROTO(const struct devhold *hold, const char *domain),
+	     TP_ARGS(hold, domain)
 );
 
 /* The worker finished the object and module puts of the hold. */
 DEFINE_EVENT(devhold_hold, devhold_release,
-	TP_PROTO(const struct devhold *hold, const char *domain),
-	TP_ARGS(hold, domain)
+	     TP_PROTO(const struct devhold *hold, const char *domain),
+	     TP_ARGS(hold, domain)
 );
 
 DECLARE_EVENT_CLASS(devhold_barrier,
-	TP_PROTO(const char *domain),
-	TP_ARGS(domain),
-	TP_STRUCT__entry(
-		__string(domain, domain)
-	),
-	TP_fast_assign(
-		__assign_str(domain);
-	),
-	TP_printk("domain=%s", __get_str(domain))
+		    TP_PROTO(const char *domain),
+		    TP_ARGS(domain),
+		    TP_STRUCT__entry(__string(domain, domain)),
+		    TP_fast_assign(__assign_str(domain);),
+		    TP_printk("domain=%s", __get_str(domain))
 );
 
 DEFINE_EVENT(devhold_barrier, devhold_barrier_begin,
-	TP_PROTO(const char *domain),
-	TP_ARGS(domain)
+	     TP_PROTO(const char *domain),
+	     TP_ARGS(domain)
 );
 
 DEFINE_EVENT(devhold_barrier, devhold_barrier_end,
-	TP_PROTO(const char *domain),
-	TP_ARGS(domain)
+	     TP_PROTO(const char *domain),
+	     TP_ARGS(domain)
 );
 
 TRACE_EVENT(devhold_list_push,
-	TP_PROTO(const char *list, bool first),
-	TP_ARGS(list, first),
-	TP_STRUCT__entry(
-		__string(list, list)
-		__field(bool, first)
-	),
-	TP_fast_assign(
-		__assign_str(list);
-		__entry->first = first;
-	),
-	TP_printk("list=%s first=%d", __get_str(list), __entry->first)
+	    TP_PROTO(const char *list, bool first),
+	    TP_ARGS(list, first),
+	    TP_STRUCT__entry(__string(list, list)
+			     __field(bool, first)),
+	    TP_fast_assign(__assign_str(list);
+			   __entry->first = first;),
+	    TP_printk("list=%s first=%d", __get_str(list), __entry->first)
 );
 
 TRACE_EVENT(devhold_list_drain,
-	TP_PROTO(const char *list, unsigned long count),
-	TP_ARGS(list, count),
-	TP_STRUCT__entry(
-		__string(list, list)
-		__field(unsigned long, count)
-	),
-	TP_fast_assign(
-		__assign_str(list);
-		__entry->count = count;
-	),
-	TP_printk("list=%s count=%lu", __get_str(list), __entry->count)
+	    TP_PROTO(const char *list, unsigned long count),
+	    TP_ARGS(list, count),
+	    TP_STRUCT__entry(__string(list, list)
+			     __field(unsigned long, count)),
+	    TP_fast_assign(__assign_str(list);
+			   __entry->count = count;),
+	    TP_printk("list=%s count=%lu", __get_str(list), __entry->count)
 );
 
 #endif /* _TRACE_DEVHOLD_H */
