@@ -112,13 +112,6 @@ static __printf(2, 3) void devhold_out(struct devhold_sink *s, const char *fmt, 
 	va_end(args);
 }
 
-static const char *devhold_obj_name(const struct devhold *hold)
-{
-	if (hold->ops->name)
-		return hold->ops->name(hold->obj);
-	return "?";
-}
-
 #ifdef CONFIG_DEBUG_DEVHOLD
 static DEFINE_MUTEX(devhold_debug_mutex);
 static LIST_HEAD(devhold_domains);
@@ -180,7 +173,7 @@ static void devhold_debug_report_holds(struct devhold_domain *domain,
 	spin_lock_irqsave(&domain->lock, flags);
 	list_for_each_entry(hold, &domain->holds, debug.link) {
 		devhold_out(s, "  hold %p on %s (%p) owner %s, held %u ms, taken at:\n",
-			    hold, devhold_obj_name(hold), hold->obj,
+			    hold, devhold_name(hold), hold->obj,
 			    hold->owner ? module_name(hold->owner) : "built-in",
 			    jiffies_to_msecs(jiffies - hold->debug.since));
 		nr = hold->debug.stack ?
@@ -287,9 +280,11 @@ static void __init devhold_debug_init(void)
 static void devhold_debug_track(struct devhold *hold, gfp_t gfp)
 {
 }
+
 static void devhold_debug_untrack(struct devhold *hold)
 {
 }
+
 static void devhold_free(struct devhold *hold)
 {
 	kmem_cache_free(devhold_cache, hold);
@@ -299,24 +294,31 @@ static void devhold_debug_report_holds(struct devhold_domain *domain,
 				       struct devhold_sink *s)
 {
 }
+
 static void devhold_debug_domain_init(struct devhold_domain *domain)
 {
 }
+
 static void devhold_debug_domain_fini(struct devhold_domain *domain)
 {
 }
+
 static void devhold_debug_list_init(struct devhold_list *list)
 {
 }
+
 static void devhold_debug_list_fini(struct devhold_list *list)
 {
 }
+
 static void devhold_debug_list_pushed(struct devhold_list *list, bool first)
 {
 }
+
 static void devhold_debug_list_drained(struct devhold_list *list)
 {
 }
+
 static void __init devhold_debug_init(void)
 {
 }
@@ -584,7 +586,7 @@ void devhold_put(struct devhold *hold)
 	if (IS_ERR_OR_NULL(hold))
 		return;
 	if (devhold_misuse(test_and_set_bit(DEVHOLD_PUT, &hold->flags),
-			   "double put of hold %p on %s\n", hold, devhold_obj_name(hold)))
+			   "double put of hold %p on %s\n", hold, devhold_name(hold)))
 		return;
 	devhold_misuse(READ_ONCE(hold->domain->dead),
 		       "hold %p put after domain %s was destroyed\n",

@@ -109,6 +109,17 @@ struct devhold_release_cookie {
 	struct srcu_ctr __percpu *scp;
 };
 
+/**
+ * devhold_name() - name of the object a hold pins
+ * @hold: the hold
+ *
+ * Return: what &devhold_ops.name says, or "?" without that callback.
+ */
+static inline const char *devhold_name(const struct devhold *hold)
+{
+	return hold->ops->name ? hold->ops->name(hold->obj) : "?";
+}
+
 struct devhold_domain *devhold_domain_create(const char *name);
 void devhold_domain_destroy(struct devhold_domain *domain);
 

@@ -589,7 +589,7 @@ static void devhold_test_list_zombie(struct kunit *test)
 	struct devhold_list *list = devhold_test_list(test);
 	atomic_t freed = ATOMIC_INIT(0);
 	LIST_HEAD(objs);
-	struct mutex lock;
+	struct mutex lock;	/* protects objs */
 	int i, seen;
 
 	mutex_init(&lock);

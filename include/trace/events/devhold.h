@@ -8,16 +8,13 @@
 #include <linux/devhold.h>
 #include <linux/tracepoint.h>
 
-#define devhold_trace_obj(hold) \
-	((hold)->ops->name ? (hold)->ops->name((hold)->obj) : "?")
-
 /* devhold_get() took a hold. */
 TRACE_EVENT(devhold_get,
 	    TP_PROTO(const struct devhold *hold, const char *domain),
 	    TP_ARGS(hold, domain),
 	    TP_STRUCT__entry(__field(const void *, hold)
 			     __string(domain, domain)
-			     __string(obj, devhold_trace_obj(hold))),
+			     __string(obj, devhold_name(hold))),
 	    TP_fast_assign(__entry->hold = hold;
 			   __assign_str(domain);
 			   __assign_str(obj);),
