@@ -120,20 +120,32 @@ static void drm_test_dev_release_barrier_idle(struct kunit *test)
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&barrier.done, WAIT));
 }
 
-/* A stand-in driver module whose state and reference count the test sets. */
+/*
+ * A stand-in driver module, owner of the test driver's fops, whose state and
+ * reference count each test sets.
+ */
+static struct module drm_devhold_test_module;
+
+static const struct file_operations drm_devhold_test_fops = {
+	.owner = &drm_devhold_test_module,
+};
+
+static const struct drm_driver drm_devhold_test_owned_driver = {
+	.name = "drm-devhold-test-owned",
+	.fops = &drm_devhold_test_fops,
+};
+
 static struct module *drm_devhold_test_owner(struct kunit *test,
 					     enum module_state state)
 {
-	struct module *mod;
+	struct module *mod = &drm_devhold_test_module;
 
 	if (!IS_ENABLED(CONFIG_MODULE_UNLOAD))
 		kunit_skip(test, "needs CONFIG_MODULE_UNLOAD");
-	mod = kunit_kzalloc(test, sizeof(*mod), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, mod);
 	strscpy(mod->name, "drm_devhold_test_owner", sizeof(mod->name));
 	mod->state = state;
 #ifdef CONFIG_MODULE_UNLOAD
-	atomic_set(&mod->refcnt, 1);
+	atomic_set(&mod->refcnt, 1);	/* the loader's base reference */
 #endif
 	return mod;
 }
@@ -147,24 +159,10 @@ static int drm_devhold_test_modrefs(struct module *mod)
 #endif
 }
 
-static struct drm_driver *drm_devhold_test_owned_driver(struct kunit *test,
-							struct module *owner)
-{
-	struct file_operations *fops = kunit_kzalloc(test, sizeof(*fops), GFP_KERNEL);
-	struct drm_driver *driver = kunit_kzalloc(test, sizeof(*driver), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, fops);
-	KUNIT_ASSERT_NOT_NULL(test, driver);
-	fops->owner = owner;
-	driver->name = "drm-devhold-test-owned";
-	driver->fops = fops;
-	return driver;
-}
-
 static void drm_test_dev_hold_pins_device_and_module(struct kunit *test)
 {
 	struct module *owner = drm_devhold_test_owner(test, MODULE_STATE_LIVE);
-	struct drm_driver *driver = drm_devhold_test_owned_driver(test, owner);
+	const struct drm_driver *driver = &drm_devhold_test_owned_driver;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
 	struct devhold *hold;
@@ -203,7 +201,7 @@ static void drm_test_dev_hold_null_fops(struct kunit *test)
 static void drm_test_dev_hold_going_module(struct kunit *test)
 {
 	struct module *owner = drm_devhold_test_owner(test, MODULE_STATE_GOING);
-	struct drm_driver *driver = drm_devhold_test_owned_driver(test, owner);
+	const struct drm_driver *driver = &drm_devhold_test_owned_driver;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
 	struct devhold *hold;

@@ -51,37 +51,43 @@ static const struct drm_pagemap_ops drm_pagemap_test_ops = {
 	.destroy = drm_pagemap_test_destroy,
 };
 
+/*
+ * A stand-in provider driver module, owner of the provider driver's fops,
+ * whose state and reference count each test sets.
+ */
+static struct module drm_pagemap_test_module;
+
+static const struct file_operations drm_pagemap_test_fops = {
+	.owner = &drm_pagemap_test_module,
+};
+
+static const struct drm_driver drm_pagemap_test_driver = {
+	.name = "drm-pagemap-test",
+	.fops = &drm_pagemap_test_fops,
+};
+
 static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 						       enum module_state state)
 {
 	struct drm_pagemap_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	struct file_operations *fops = kunit_kzalloc(test, sizeof(*fops), GFP_KERNEL);
-	struct drm_driver *driver = kunit_kzalloc(test, sizeof(*driver), GFP_KERNEL);
 	struct device *parent;
 
 	if (!IS_ENABLED(CONFIG_MODULE_UNLOAD))
 		kunit_skip(test, "needs CONFIG_MODULE_UNLOAD");
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	KUNIT_ASSERT_NOT_NULL(test, fops);
-	KUNIT_ASSERT_NOT_NULL(test, driver);
 
-	/* A stand-in provider driver module whose state the test sets. */
-	t->owner = kunit_kzalloc(test, sizeof(*t->owner), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, t->owner);
+	t->owner = &drm_pagemap_test_module;
 	strscpy(t->owner->name, "drm_pagemap_test_provider", sizeof(t->owner->name));
 	t->owner->state = state;
 #ifdef CONFIG_MODULE_UNLOAD
-	atomic_set(&t->owner->refcnt, 1);
+	atomic_set(&t->owner->refcnt, 1);	/* the loader's base reference */
 #endif
-	fops->owner = t->owner;
-	driver->name = "drm-pagemap-test";
-	driver->fops = fops;
 
 	parent = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
 	t->drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, parent,
 								 sizeof(struct drm_device),
-								 0, driver);
+								 0, &drm_pagemap_test_driver);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->drm);
 	return t;
 }
