@@ -39,7 +39,7 @@ PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
-.PHONY: uml x86_64 nothp check static baseline series bisect-check export mutants \
+.PHONY: uml x86_64 nothp nothp-base check static baseline series bisect-check export mutants \
 	assemble deps base clean help
 
 help:
@@ -66,11 +66,20 @@ uml x86_64: assemble
 	devtools/compare.py $@ $(RES)/$@.cases devtools/baseline/$@.txt | tee $(RES)/$@.gate
 	@grep -q ' 0 failed' $(RES)/$@.gate
 
-# The no-THP configuration: a build, judged by its exit status.
+# The no-THP configuration: a build, judged by its exit status.  nothp-base
+# shows that the unpatched base fails to build it.
 nothp: assemble
 	@mkdir -p $(RES)
 	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64-nothp $(RES)/nothp \
-		$(CONFIGS_x86_64) $(PROJECT_x86_64) $(KC)/nothp.config
+		$(KC)/nothp.config $(KC)/nothp-project.config
+
+nothp-base:
+	@mkdir -p $(RES)
+	if KUNIT_CMD=build devtools/kunit.sh "$(base_dir)" x86_64 $(O)/base-x86_64-nothp \
+		$(RES)/base-nothp $(KC)/nothp.config; then \
+		echo "nothp-base: the base builds"; else \
+		grep -m3 -E "error|BUILD_BUG" $(RES)/base-nothp.log; \
+		echo "nothp-base: the base fails to build (as expected)"; fi
 
 static: assemble
 	devtools/static.sh $(WORK) $(O)
