@@ -12,9 +12,15 @@ bd=$2
 shift 2
 mkdir -p "$bd"
 bd=$(cd "$bd" && pwd)
-tree=$bd/tree obj=$bd/obj
+# Laid out like the work tree and its UML build dir (work, uml), so that
+# ccache's relative paths hit what the main builds cached.
+tree=$bd/work obj=$bd/uml
 mk=(make -s ARCH=um O="$obj" -j"${JOBS:-$(nproc)}")
-command -v ccache >/dev/null && mk+=(CC="ccache gcc")
+if command -v ccache >/dev/null; then
+	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold/ccache}
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/}
+	mk+=(CC="ccache gcc")
+fi
 
 if [ ! -d "$tree/.git" ] && [ ! -f "$tree/.git" ]; then
 	git -C "$work" worktree add -f --detach "$tree" base >/dev/null

@@ -25,6 +25,8 @@ for c; do args+=(--kunitconfig="$(abs "$c")"); done
 if command -v ccache >/dev/null && [ -z "${NO_CCACHE:-}" ]; then
 	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold/ccache}
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	# Relative paths in the cache keys: trees laid out alike share hits.
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/}
 	args+=(--make_options="CC=ccache gcc")
 fi
 case $tier in
