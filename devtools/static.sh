@@ -72,7 +72,10 @@ for tier in uml x86_64; do
 	arch=um
 	[ "$tier" = x86_64 ] && arch=x86_64
 	mk=(make -s ARCH=$arch O="$bdir" -j"${JOBS:-2}" C=2 W=1 CHECK="$sparse")
-	command -v ccache >/dev/null && mk+=(CC="ccache gcc")
+	if command -v ccache >/dev/null; then
+		export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache} CCACHE_BASEDIR=${CCACHE_BASEDIR:-/}
+		mk+=(CC="ccache gcc")
+	fi
 	for f in $cfiles; do
 		o=${f%.c}.o
 		[ -f "$bdir/$o" ] || continue	# not built in this configuration
