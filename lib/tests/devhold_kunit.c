@@ -829,7 +829,12 @@ static void devhold_test_concurrent(struct kunit *test)
 static noinline struct devhold *devhold_test_leaky_get(struct devhold_domain *domain,
 						       struct devhold_test_obj *obj)
 {
-	return devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	struct devhold *hold;
+
+	hold = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	/* Not a tail call: this function must be on the recorded stack. */
+	OPTIMIZER_HIDE_VAR(hold);
+	return hold;
 }
 
 /* UML without frame pointers saves no stack entries at all. */
