@@ -46,6 +46,7 @@
 #include <linux/init.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/random.h>
@@ -684,19 +685,34 @@ void devhold_release_end(struct devhold_domain *domain,
 }
 EXPORT_SYMBOL_GPL(devhold_release_end);
 
+/* With lockdep, the release sections the current task is in are known. */
+static bool devhold_in_release_section(struct devhold_domain *domain)
+{
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	return debug_locks && lock_is_held(&domain->srcu.dep_map);
+#else
+	return false;
+#endif
+}
+
 /**
  * devhold_release_barrier() - wait for a domain's running release sections
  * @domain: the domain
  *
  * Returns after every release section of @domain that had started when the
  * call was made has ended.  Other domains' release sections are not waited
- * for.  Calling it from inside a release section of @domain would wait for
- * itself: lockdep reports that.
+ * for.  Called from inside a release section of @domain it would wait for
+ * itself: with lockdep (CONFIG_DEBUG_LOCK_ALLOC) that is reported with a
+ * WARN and the call returns without waiting.
  *
  * Context: process context, may sleep.
  */
 void devhold_release_barrier(struct devhold_domain *domain)
 {
+	if (devhold_misuse(devhold_in_release_section(domain),
+			   "release barrier of domain %s called inside one of its release sections\n",
+			   domain->name))
+		return;
 	trace_devhold_barrier_begin(domain->name);
 	synchronize_srcu(&domain->srcu);
 	trace_devhold_barrier_end(domain->name);

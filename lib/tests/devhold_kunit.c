@@ -421,6 +421,23 @@ static void devhold_test_barrier_other_domain(struct kunit *test)
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r.done, WAIT));
 }
 
+static void devhold_test_barrier_in_release_section(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_test_domain(test);
+	struct devhold_release_cookie cookie;
+	int misuse = atomic_read(&devhold_misuse);
+
+	if (!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) || !debug_locks)
+		kunit_skip(test, "needs lockdep");
+	/* Would wait for itself: reported and refused instead of a hang. */
+	cookie = devhold_release_begin(domain);
+	kunit_info(test, "a WARN about a barrier inside a release section is expected\n");
+	devhold_release_barrier(domain);
+	devhold_release_end(domain, cookie);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	KUNIT_EXPECT_TRUE(test, debug_locks);
+}
+
 static void devhold_test_wait_idle(struct kunit *test)
 {
 	struct devhold_test_barrier b = {
@@ -904,6 +921,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_put_fence_signalling),
 	KUNIT_CASE(devhold_test_barrier_waits),
 	KUNIT_CASE(devhold_test_barrier_other_domain),
+	KUNIT_CASE(devhold_test_barrier_in_release_section),
 	KUNIT_CASE(devhold_test_wait_idle),
 	KUNIT_CASE(devhold_test_list_contexts),
 	KUNIT_CASE(devhold_test_list_auto_drain),
