@@ -7,6 +7,9 @@
                                           keeping the reasons already written
 
 BASELINE lines:  FAIL <suite.case> <reason>   a case failing on the base
+                 FLAKY <pattern> <reason>      cases (fnmatch pattern) that fail
+                                               at random in these configurations,
+                                               on the base too; kept by hand
                  SUITE <suite> <passed>        passed cases per suite on the base
 The gate fails when a case fails that the baseline does not list, or when a
 suite passes fewer cases than on the base (a crash, a lost suite).  A listed
@@ -14,6 +17,7 @@ case that now passes is reported.  Prints "<tier>: N passed, N failed,
 N skipped" and the new failures.
 """
 import collections
+import fnmatch
 import sys
 
 
@@ -35,7 +39,7 @@ def suite_of(case):
 
 
 def read_baseline(path):
-    fails, suites = {}, {}
+    fails, suites, flaky = {}, {}, {}
     try:
         with open(path) as f:
             for line in f:
@@ -43,12 +47,19 @@ def read_baseline(path):
                 if line.startswith('FAIL '):
                     parts = line.split(None, 2)
                     fails[parts[1]] = parts[2] if len(parts) > 2 else ''
+                elif line.startswith('FLAKY '):
+                    parts = line.split(None, 2)
+                    flaky[parts[1]] = parts[2] if len(parts) > 2 else ''
                 elif line.startswith('SUITE '):
                     _, name, n = line.split()
                     suites[name] = int(n)
     except FileNotFoundError:
         pass
-    return fails, suites
+    return fails, suites, flaky
+
+
+def is_flaky(name, flaky):
+    return any(fnmatch.fnmatchcase(name, p) for p in flaky)
 
 
 def passed_per_suite(cases):
@@ -61,15 +72,18 @@ def passed_per_suite(cases):
 
 def make_baseline(tier, cases_path, base_path):
     cases = read_cases(cases_path)
-    old, _ = read_baseline(base_path)
+    old, _, flaky = read_baseline(base_path)
     with open(base_path, 'w') as f:
         f.write(f'# KUnit baseline of the {tier} tier on the unpatched base, '
                 'written by "make baseline".\n')
         f.write('# FAIL <case> <reason>: fails on the base; the reason is '
                 'written by hand and kept across runs.\n')
+        f.write('# FLAKY <pattern> <reason>: fails at random here, base too; kept.\n')
         f.write('# SUITE <suite> <passed>: cases passing on the base.\n')
+        for pattern, reason in sorted(flaky.items()):
+            f.write(f'FLAKY {pattern} {reason}\n')
         for name in sorted(cases):
-            if cases[name] not in ('PASS', 'SKIP'):
+            if cases[name] not in ('PASS', 'SKIP') and not is_flaky(name, flaky):
                 reason = old.get(name, 'TODO: reason')
                 f.write(f'FAIL {name} {reason}\n')
         for suite, n in sorted(passed_per_suite(cases).items()):
@@ -80,7 +94,7 @@ def make_baseline(tier, cases_path, base_path):
 
 def gate(tier, cases_path, base_path):
     cases = read_cases(cases_path)
-    fails, suites = read_baseline(base_path)
+    fails, suites, flaky = read_baseline(base_path)
     npass = sum(1 for s in cases.values() if s == 'PASS')
     nskip = sum(1 for s in cases.values() if s == 'SKIP')
     bad = []
@@ -94,8 +108,16 @@ def gate(tier, cases_path, base_path):
         if name in fails:
             known += 1
             continue
+        if is_flaky(name, flaky):
+            print(f'{tier}: note: {name} failed; it is listed as flaky')
+            known += 1
+            continue
         bad.append(f'{tier}: FAILED {name} ({status})')
     got = passed_per_suite(cases)
+    # A flaky case that failed this time is not a lost pass.
+    for name, status in cases.items():
+        if status not in ('PASS', 'SKIP') and is_flaky(name, flaky):
+            got[suite_of(name)] += 1
     for suite, n in sorted(suites.items()):
         if got.get(suite, 0) < n:
             bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} '
@@ -105,7 +127,7 @@ def gate(tier, cases_path, base_path):
     for line in bad:
         print(line)
     print(f'{tier}: {npass} passed, {len(bad)} failed, {nskip} skipped'
-          + (f' ({known} known base failures)' if known else ''))
+          + (f' ({known} known base failures or flaky)' if known else ''))
     return 1 if bad else 0
 
 
