@@ -339,18 +339,20 @@ static void devhold_report(struct devhold_domain *domain, struct devhold_sink *s
  * @domain: the domain
  * @sb: where the report goes
  *
- * With CONFIG_DEBUG_DEVHOLD the report names every live hold, the object and
- * owner module it pins, how long it has been held and the stack that took it.
- * Meant for tests and debugging aids.
+ * Writes the counts of live objects and holds; with CONFIG_DEBUG_DEVHOLD
+ * also every live hold, the object and owner module it pins, how long it
+ * has been held and the stack that took it.  For debugging aids (a driver's
+ * debugfs) and tests.
+ *
+ * Context: any context but NMI.
  */
-VISIBLE_IF_KUNIT void devhold_domain_report(struct devhold_domain *domain,
-					    struct seq_buf *sb)
+void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb)
 {
 	struct devhold_sink s = { .sb = sb };
 
 	devhold_report(domain, &s, "report");
 }
-EXPORT_SYMBOL_IF_KUNIT(devhold_domain_report);
+EXPORT_SYMBOL_GPL(devhold_domain_report);
 
 /**
  * devhold_domain_create() - create a domain

@@ -25,6 +25,7 @@ struct device;
 struct devhold;
 struct devhold_domain;
 struct module;
+struct seq_buf;
 
 /**
  * struct devhold_ops - how a hold pins its provider object
@@ -142,6 +143,7 @@ void devhold_domain_obj_del(struct devhold_domain *domain);
 long devhold_domain_objs(struct devhold_domain *domain);
 long devhold_domain_holds(struct devhold_domain *domain);
 void devhold_domain_wait_idle(struct devhold_domain *domain);
+void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb);
 
 /* Flags of devhold_list_init(). */
 #define DEVHOLD_LIST_AUTO_DRAIN	BIT(0)	/* drain from the list's own work item */
@@ -215,9 +217,8 @@ static inline bool devhold_list_empty(const struct devhold_list *list)
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)
-struct seq_buf;
+/* Count of misuse reports, for the tests. */
 extern atomic_t devhold_misuse;
-void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb);
 #endif
 
 #endif /* _LINUX_DEVHOLD_H */
