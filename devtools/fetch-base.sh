@@ -34,19 +34,13 @@ if [ "${1:-}" = --archive-uri ]; then
 	exit 0
 fi
 
-apt_dir=$cache/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/sources.list.d"
-: >"$apt_dir/sources.list"
+lines=()
 for s in $suites; do
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $s main" >>"$apt_dir/sources.list"
+	lines+=("deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $s main")
 done
-aptopts=(-o Dir::Etc::sourcelist="$apt_dir/sources.list"
-	 -o Dir::Etc::sourceparts="$apt_dir/sources.list.d"
-	 -o Dir::State::Lists="$apt_dir/lists"
-	 -o Dir::Cache::Archives="$apt_dir/archives"
-	 -o Dir::Cache::pkgcache="$apt_dir/pkgcache.bin"
-	 -o Dir::Cache::srcpkgcache="$apt_dir/srcpkgcache.bin"
-	 -o APT::Get::List-Cleanup=0 -o Acquire::Languages=none)
+. "$(dirname "$0")/apt-private.sh"
+apt_dir=$cache/apt
+private_apt "$apt_dir" "${lines[@]}"
 echo "fetch-base: updating private apt lists for: $suites" >&2
 apt-get "${aptopts[@]}" update -qq >&2
 

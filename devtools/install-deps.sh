@@ -26,17 +26,10 @@ fi
 sparse=$cache/sparse/bin/sparse
 if [ ! -x "$sparse" ]; then
 	uri=$("$(dirname "$0")/fetch-base.sh" --archive-uri)
+	. "$(dirname "$0")/apt-private.sh"
 	apt_dir=$cache/apt-src
-	mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/sources.list.d"
-	echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main" \
-		>"$apt_dir/sources.list"
-	aptopts=(-o Dir::Etc::sourcelist="$apt_dir/sources.list"
-		 -o Dir::Etc::sourceparts="$apt_dir/sources.list.d"
-		 -o Dir::State::Lists="$apt_dir/lists"
-		 -o Dir::Cache::Archives="$apt_dir/archives"
-		 -o Dir::Cache::pkgcache="$apt_dir/pkgcache.bin"
-		 -o Dir::Cache::srcpkgcache="$apt_dir/srcpkgcache.bin"
-		 -o APT::Get::List-Cleanup=0 -o Acquire::Languages=none)
+	private_apt "$apt_dir" \
+		"deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main"
 	apt-get "${aptopts[@]}" update -qq >&2
 	rm -rf "$cache/sparse-src"
 	mkdir -p "$cache/sparse-src"
