@@ -43,8 +43,3 @@ MUTANTS = [
      '\tdevhold_misuse(READ_ONCE(hold->domain->dead),',
      '\tif (READ_ONCE(hold->domain->dead))\n\t\treturn;\n\tdevhold_misuse(READ_ONCE(hold->domain->dead),'),
 ]
-MUTANTS.append(
-    ('barrier-in-own-section-not-refused',
-     ['devhold_test_barrier_in_release_section'],
-     '\tif (devhold_misuse(devhold_in_release_section(domain),',
-     '\tif (0 && devhold_misuse(devhold_in_release_section(domain),'))
