@@ -63,8 +63,7 @@ uml x86_64: assemble
 	devtools/kunit.sh $(WORK) $@ $(O)/$@ $(RES)/$@ $(CONFIGS_$@) $(PROJECT_$@); \
 		echo "kunit.py exit status $$?"
 	@grep -E "Testing complete|Elapsed" $(RES)/$@.log || true
-	devtools/compare.py $@ $(RES)/$@.cases devtools/baseline/$@.txt | tee $(RES)/$@.gate
-	@grep -q ' 0 failed' $(RES)/$@.gate
+	devtools/judge.sh $@ $(WORK) $(O)/$@ $(RES) $(CONFIGS_$@) $(PROJECT_$@)
 
 # The no-THP configuration: a build, judged by its exit status.  nothp-base
 # shows that the unpatched base fails to build it.

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Judge a tier's KUnit results against the base's baseline.
+#   judge.sh TIER WORK_DIR BUILD_DIR RESULTS_DIR CONFIG...
+# An upstream suite that does worse than on the base is run once more on the
+# same kernel (kunit.py exec): a case that then passes is reported as flaky,
+# not failed.  The project's own suites (devtools/kunit/project.suites) get
+# no second chance.  Writes RESULTS_DIR/TIER.gate; exits non-zero on failure.
+set -uo pipefail
+
+tier=$1 work=$2 bdir=$3 res=$4
+shift 4
+here=$(cd "$(dirname "$0")" && pwd)
+base=$here/baseline/$tier.txt
+out=$(python3 "$here/compare.py" "$tier" "$res/$tier.cases" "$base")
+suites=$(echo "$out" | sed -n -e "s/^$tier: FAILED \([^.]*\)\..*/\1/p" \
+	-e "s/^$tier: suite \([^ ]*\) passed.*/\1/p" | sort -u |
+	grep -vxF -f "$here/kunit/project.suites" || true)
+if [ -n "$suites" ]; then
+	retries=()
+	for s in $suites; do
+		echo "judge: $tier: running suite $s again" >&2
+		KUNIT_CMD=exec KUNIT_EXTRA="$s" "$here/kunit.sh" "$work" "$tier" "$bdir" \
+			"$res/$tier-retry-$s" "$@" >/dev/null 2>&1
+		retries+=("$res/$tier-retry-$s.cases")
+	done
+	out=$(python3 "$here/compare.py" "$tier" "$res/$tier.cases" "$base" "${retries[@]}")
+fi
+echo "$out" | tee "$res/$tier.gate"
+grep -q ' 0 failed' "$res/$tier.gate"
