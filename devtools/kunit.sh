@@ -21,8 +21,8 @@ out=$(abs "$out")
 
 cmd=${KUNIT_CMD:-run}
 args=("$cmd" --build_dir="$bdir")
-[ "$cmd" != exec ] && args+=(--jobs="$jobs")
-[ "$cmd" != build ] && args+=(--timeout="${KUNIT_TIMEOUT:-1800}" --json="$out.json")
+case $cmd in build|run) args+=(--jobs="$jobs") ;; esac
+case $cmd in run|exec) args+=(--timeout="${KUNIT_TIMEOUT:-1800}" --json="$out.json") ;; esac
 for c; do args+=(--kunitconfig="$(abs "$c")"); done
 if command -v ccache >/dev/null && [ -z "${NO_CCACHE:-}" ]; then
 	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold/ccache}
@@ -34,7 +34,7 @@ fi
 case $tier in
 uml)
 	# Two CPUs so concurrency tests really run in parallel.
-	[ "$cmd" != build ] && args+=(--kernel_args=seccomp=on --kernel_args=ncpus=2)
+	case $cmd in run|exec) args+=(--kernel_args=seccomp=on --kernel_args=ncpus=2) ;; esac
 	;;
 x86_64)
 	export PATH=$here/bin:$PATH
@@ -50,7 +50,7 @@ cd "$tree" || exit 2
 python3 tools/testing/kunit/kunit.py "${args[@]}" ${KUNIT_EXTRA:-} >"$out.log" 2>&1
 rc=$?
 tail -n 5 "$out.log"
-if [ "$cmd" != build ]; then
+if [ "$cmd" = run ] || [ "$cmd" = exec ]; then
 	# Parse again from the raw log with console replays undone (with two
 	# CPUs, a WARN can make printk repeat a cut-short line).
 	if [ -f "$bdir/test.log" ] && grep -q 'replaying previous printk' "$bdir/test.log"; then
