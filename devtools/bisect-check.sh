@@ -23,7 +23,7 @@ if command -v ccache >/dev/null; then
 fi
 
 if [ ! -d "$tree/.git" ] && [ ! -f "$tree/.git" ]; then
-	git -C "$work" worktree add -f --detach "$tree" base >/dev/null
+	git -C "$work" worktree add -q -f --detach "$tree" base
 fi
 cat "$@" | grep -E '^CONFIG_' >"$bd/kunitconfig"
 
