@@ -9,7 +9,7 @@ MUTANTS = [
     ('synchronous-put',
      ['devhold_test_put_hardirq', 'devhold_test_put_spinlock_irqoff'],
      '\tdevhold_delay_set(hold);\n\tif (llist_add(&hold->node, &devhold_pending))',
-     '\tdevhold_finish(hold);\n\treturn;\n\tdevhold_delay_set(hold);\n\tif (llist_add(&hold->node, &devhold_pending))'),
+     '\thold->ops->put(hold->obj);\n\tmodule_put(hold->owner);\n\treturn;\n\tdevhold_delay_set(hold);\n\tif (llist_add(&hold->node, &devhold_pending))'),
     ('module-put-first',
      ['devhold_test_get_put_balance'],
      '\thold->ops->put(hold->obj);\n\tmodule_put(hold->owner);',
