@@ -42,4 +42,8 @@ MUTANTS = [
      ['devhold_test_put_after_destroy'],
      '\tdevhold_misuse(READ_ONCE(hold->domain->dead),',
      '\tif (READ_ONCE(hold->domain->dead))\n\t\treturn;\n\tdevhold_misuse(READ_ONCE(hold->domain->dead),'),
+    ('no-auto-drain-work',
+     ['devhold_test_list_auto_drain'],
+     '\tif (first && (list->flags & DEVHOLD_LIST_AUTO_DRAIN))',
+     '\tif (0 && first && (list->flags & DEVHOLD_LIST_AUTO_DRAIN))'),
 ]

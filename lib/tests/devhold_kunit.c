@@ -26,6 +26,7 @@
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 #include <linux/timer.h>
+#include <linux/wait_bit.h>
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
@@ -478,6 +479,7 @@ static void devhold_test_entry_free(struct llist_node *node)
 		mutex_unlock(e->lock);
 	}
 	atomic_inc(e->freed);
+	wake_up_var(e->freed);
 	kfree(e);
 }
 
@@ -583,6 +585,10 @@ static void devhold_test_list_auto_drain(struct kunit *test)
 	devhold_list_init(list, devhold_test_entry_free, DEVHOLD_LIST_AUTO_DRAIN);
 	for (i = 0; i < 8; i++)
 		devhold_list_push(list, &devhold_test_entry(test, &freed)->node);
+	/* The list's own work frees them, nobody drains by hand. */
+	KUNIT_EXPECT_TRUE(test, wait_var_event_timeout(&freed,
+						       atomic_read(&freed) == 8,
+						       WAIT));
 	devhold_list_flush(list);
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 8);
 	KUNIT_EXPECT_TRUE(test, devhold_list_empty(list));
