@@ -16,11 +16,8 @@ bd=$(cd "$bd" && pwd)
 # ccache's relative paths hit what the main builds cached.
 tree=$bd/work obj=$bd/uml
 mk=(make -s ARCH=um O="$obj" -j"${JOBS:-$(nproc)}")
-if command -v ccache >/dev/null; then
-	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold/ccache}
-	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/}
-	mk+=(CC="ccache gcc")
-fi
+. "$(dirname "$0")/ccache.sh"
+[ "$devhold_cc" = gcc ] || mk+=(CC="$devhold_cc")
 
 if [ ! -d "$tree/.git" ] && [ ! -f "$tree/.git" ]; then
 	git -C "$work" worktree add -q -f --detach "$tree" base

@@ -24,13 +24,8 @@ args=("$cmd" --build_dir="$bdir")
 case $cmd in build|run) args+=(--jobs="$jobs") ;; esac
 case $cmd in run|exec) args+=(--timeout="${KUNIT_TIMEOUT:-1800}" --json="$out.json") ;; esac
 for c; do args+=(--kunitconfig="$(abs "$c")"); done
-if command -v ccache >/dev/null && [ -z "${NO_CCACHE:-}" ]; then
-	export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold/ccache}
-	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-	# Relative paths in the cache keys: trees laid out alike share hits.
-	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/}
-	args+=(--make_options="CC=ccache gcc")
-fi
+. "$here/ccache.sh"
+[ "$devhold_cc" = gcc ] || args+=(--make_options="CC=$devhold_cc")
 case $tier in
 uml)
 	# Two CPUs so concurrency tests really run in parallel.

@@ -10,6 +10,7 @@ set -uo pipefail
 
 work=$1 O=$2
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/ccache.sh"
 cache=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}
 RES=$O/results
 mkdir -p "$RES"
@@ -72,10 +73,7 @@ for tier in uml x86_64; do
 	arch=um
 	[ "$tier" = x86_64 ] && arch=x86_64
 	mk=(make -s ARCH=$arch O="$bdir" -j"${JOBS:-2}" C=2 W=1 CHECK="$sparse")
-	if command -v ccache >/dev/null; then
-		export CCACHE_DIR=${CCACHE_DIR:-$cache/ccache} CCACHE_BASEDIR=${CCACHE_BASEDIR:-/}
-		mk+=(CC="ccache gcc")
-	fi
+	[ "$devhold_cc" = gcc ] || mk+=(CC="$devhold_cc")
 	for f in $cfiles; do
 		o=${f%.c}.o
 		[ -f "$bdir/$o" ] || continue	# not built in this configuration
