@@ -116,6 +116,7 @@ static __printf(2, 3) void devhold_out(struct devhold_sink *s, const char *fmt, 
 #ifdef CONFIG_DEBUG_DEVHOLD
 static DEFINE_MUTEX(devhold_debug_mutex);
 static LIST_HEAD(devhold_domains);
+static DEFINE_SPINLOCK(devhold_lists_lock);	/* lists are torn down in any context */
 static LIST_HEAD(devhold_lists);
 static struct dentry *devhold_debugfs;
 
@@ -203,18 +204,22 @@ static void devhold_debug_domain_fini(struct devhold_domain *domain)
 
 static void devhold_debug_list_init(struct devhold_list *list)
 {
+	unsigned long flags;
+
 	list->first_push = 0;
 	list->worst_latency = 0;
-	mutex_lock(&devhold_debug_mutex);
+	spin_lock_irqsave(&devhold_lists_lock, flags);
 	list_add_tail(&list->link, &devhold_lists);
-	mutex_unlock(&devhold_debug_mutex);
+	spin_unlock_irqrestore(&devhold_lists_lock, flags);
 }
 
 static void devhold_debug_list_fini(struct devhold_list *list)
 {
-	mutex_lock(&devhold_debug_mutex);
+	unsigned long flags;
+
+	spin_lock_irqsave(&devhold_lists_lock, flags);
 	list_del(&list->link);
-	mutex_unlock(&devhold_debug_mutex);
+	spin_unlock_irqrestore(&devhold_lists_lock, flags);
 }
 
 static void devhold_debug_list_pushed(struct devhold_list *list, bool first)
@@ -258,13 +263,13 @@ static int devhold_lists_show(struct seq_file *m, void *unused)
 	struct devhold_list *list;
 
 	seq_puts(m, "name depth drained worst_latency_ns\n");
-	mutex_lock(&devhold_debug_mutex);
+	spin_lock_irq(&devhold_lists_lock);
 	list_for_each_entry(list, &devhold_lists, link)
 		seq_printf(m, "%s %ld %ld %llu\n", list->name,
 			   atomic_long_read(&list->depth),
 			   atomic_long_read(&list->drained),
 			   READ_ONCE(list->worst_latency));
-	mutex_unlock(&devhold_debug_mutex);
+	spin_unlock_irq(&devhold_lists_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(devhold_lists);
@@ -880,25 +885,30 @@ EXPORT_SYMBOL_GPL(devhold_list_push);
  * devhold_list_drain() - free the entries queued on a list
  * @list: the list
  *
+ * Takes every queued entry off @list, then calls the free callback on each.
+ * @list is not touched once the first callback runs: when the entries pin
+ * the object that embeds @list, the last callback may tear it down
+ * (devhold_list_fini()) and free it.
+ *
  * Context: process context; the free callback may sleep.
  * Return: how many entries were freed.
  */
 unsigned long devhold_list_drain(struct devhold_list *list)
 {
-	struct llist_node *node, *next;
+	struct llist_node *first, *node, *next;
 	unsigned long n = 0;
 
-	node = llist_del_all(&list->head);
-	if (!node)
+	first = llist_del_all(&list->head);
+	if (!first)
 		return 0;
-	devhold_debug_list_drained(list);
-	llist_for_each_safe(node, next, node) {
-		list->free(node);
+	llist_for_each(node, first)
 		n++;
-	}
+	devhold_debug_list_drained(list);
 	atomic_long_sub(n, &list->depth);
 	atomic_long_add(n, &list->drained);
 	trace_devhold_list_drain(list->name, n);
+	llist_for_each_safe(node, next, first)
+		list->free(node);
 	return n;
 }
 EXPORT_SYMBOL_GPL(devhold_list_drain);
@@ -926,7 +936,8 @@ EXPORT_SYMBOL_GPL(devhold_list_flush);
  * The list should be empty: the owner drains or flushes it first.  Entries
  * still queued are reported with a WARN and freed.
  *
- * Context: process context, may sleep.
+ * Context: any context for a list without %DEVHOLD_LIST_AUTO_DRAIN when it
+ * is empty; process context, may sleep, otherwise.
  */
 void devhold_list_fini(struct devhold_list *list)
 {

@@ -650,6 +650,66 @@ static void devhold_test_list_zombie(struct kunit *test)
 	}
 }
 
+/*
+ * The entries of a list pin the object that embeds it, as the vm_bos of a
+ * drm_gpuvm pin the VM: the free callback of the last one tears the list
+ * down and frees the object while the drain is still running.
+ */
+struct devhold_test_list_owner {
+	struct devhold_list list;
+	struct kref ref;
+	bool *gone;
+};
+
+struct devhold_test_pin {
+	struct llist_node node;
+	struct devhold_test_list_owner *owner;
+};
+
+static void devhold_test_list_owner_release(struct kref *ref)
+{
+	struct devhold_test_list_owner *o = container_of(ref, typeof(*o), ref);
+
+	devhold_list_fini(&o->list);
+	*o->gone = true;
+	kfree(o);
+}
+
+static void devhold_test_pin_free(struct llist_node *node)
+{
+	struct devhold_test_pin *p = container_of(node, typeof(*p), node);
+	struct devhold_test_list_owner *o = p->owner;
+
+	kfree(p);
+	kref_put(&o->ref, devhold_test_list_owner_release);
+}
+
+static void devhold_test_list_frees_owner(struct kunit *test)
+{
+	struct devhold_test_list_owner *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	struct devhold_test_pin *p;
+	bool gone = false;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	kref_init(&o->ref);
+	o->gone = &gone;
+	devhold_list_init(&o->list, devhold_test_pin_free, 0);
+	for (i = 0; i < 2; i++) {
+		p = kzalloc(sizeof(*p), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		kref_get(&o->ref);
+		p->owner = o;
+		devhold_list_push(&o->list, &p->node);
+	}
+	kref_put(&o->ref, devhold_test_list_owner_release);
+	KUNIT_ASSERT_FALSE(test, gone);
+
+	/* KASAN reports any access to the list after its owner is freed. */
+	KUNIT_EXPECT_EQ(test, devhold_list_drain(&o->list), 2UL);
+	KUNIT_EXPECT_TRUE(test, gone);
+}
+
 static void devhold_test_list_fini_nonempty(struct kunit *test)
 {
 	int misuse = atomic_read(&devhold_misuse);
@@ -932,6 +992,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_list_contexts),
 	KUNIT_CASE(devhold_test_list_auto_drain),
 	KUNIT_CASE(devhold_test_list_zombie),
+	KUNIT_CASE(devhold_test_list_frees_owner),
 	KUNIT_CASE(devhold_test_list_fini_nonempty),
 	KUNIT_CASE(devhold_test_double_put),
 	KUNIT_CASE(devhold_test_put_after_destroy),

@@ -7,9 +7,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/devhold.h>
-#include <linux/fs.h>
 #include <linux/kthread.h>
-#include <linux/module.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_kunit_helpers.h>
@@ -121,51 +119,12 @@ static void drm_test_dev_release_barrier_idle(struct kunit *test)
 }
 
 /*
- * A stand-in driver module, owner of the test driver's fops, whose state and
- * reference count each test sets.
- */
-static struct module drm_devhold_test_module;
-
-static const struct file_operations drm_devhold_test_fops = {
-	.owner = &drm_devhold_test_module,
-};
-
-static const struct drm_driver drm_devhold_test_owned_driver = {
-	.name = "drm-devhold-test-owned",
-	.fops = &drm_devhold_test_fops,
-};
-
-static struct module *drm_devhold_test_owner(struct kunit *test,
-					     enum module_state state)
-{
-	struct module *mod = &drm_devhold_test_module;
-
-	if (!IS_ENABLED(CONFIG_MODULE_UNLOAD))
-		kunit_skip(test, "needs CONFIG_MODULE_UNLOAD");
-	strscpy(mod->name, "drm_devhold_test_owner", sizeof(mod->name));
-	mod->state = state;
-#ifdef CONFIG_MODULE_UNLOAD
-	atomic_set(&mod->refcnt, 1);	/* the loader's base reference */
-#endif
-	return mod;
-}
-
-static int drm_devhold_test_modrefs(struct module *mod)
-{
-#ifdef CONFIG_MODULE_UNLOAD
-	return module_refcount(mod);
-#else
-	return 0;
-#endif
-}
-
-/*
- * Take and drop a hold on a device of @driver: the device, and @owner when
- * there is one, are pinned while it is held and unpinned after the release.
+ * Take and drop a hold on a device of @driver: the device, and the driver
+ * module when @driver has one, are pinned while it is held and unpinned
+ * after the release.
  */
 static void drm_devhold_test_hold_cycle(struct kunit *test,
-					const struct drm_driver *driver,
-					struct module *owner)
+					const struct drm_driver *driver)
 {
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
@@ -177,44 +136,45 @@ static void drm_devhold_test_hold_cycle(struct kunit *test,
 	hold = drm_dev_hold(&d->drm, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hold);
 	KUNIT_EXPECT_EQ(test, kref_read(&d->drm.ref), refs + 1);
-	if (owner)
-		KUNIT_EXPECT_EQ(test, drm_devhold_test_modrefs(owner), 1);
+	if (driver->fops)
+		KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), 1);
 
 	drm_dev_unhold(hold);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&d->drm.ref), refs);
-	if (owner)
-		KUNIT_EXPECT_EQ(test, drm_devhold_test_modrefs(owner), 0);
+	if (driver->fops)
+		KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), 0);
 }
 
 static void drm_test_dev_hold_pins_device_and_module(struct kunit *test)
 {
-	struct module *owner = drm_devhold_test_owner(test, MODULE_STATE_LIVE);
-
-	drm_devhold_test_hold_cycle(test, &drm_devhold_test_owned_driver, owner);
+	drm_devhold_test_hold_cycle(test,
+				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+								  MODULE_STATE_LIVE));
 }
 
 static void drm_test_dev_hold_null_fops(struct kunit *test)
 {
-	drm_devhold_test_hold_cycle(test, &drm_devhold_test_driver, NULL);
+	drm_devhold_test_hold_cycle(test, &drm_devhold_test_driver);
 }
 
 static void drm_test_dev_hold_going_module(struct kunit *test)
 {
-	struct module *owner = drm_devhold_test_owner(test, MODULE_STATE_GOING);
-	const struct drm_driver *driver = &drm_devhold_test_owned_driver;
+	const struct drm_driver *driver;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
 	struct devhold *hold;
 	unsigned int refs;
 
+	driver = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+					       MODULE_STATE_GOING);
 	d = drm_devhold_test_dev(test, driver, &parent);
 	refs = kref_read(&d->drm.ref);
 	hold = drm_dev_hold(&d->drm, GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(hold), -ENODEV);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&d->drm.ref), refs);
-	KUNIT_EXPECT_EQ(test, drm_devhold_test_modrefs(owner), 0);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), 0);
 }
 
 static struct kunit_case drm_devhold_tests[] = {

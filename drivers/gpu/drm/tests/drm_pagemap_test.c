@@ -11,8 +11,6 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/devhold.h>
-#include <linux/fs.h>
-#include <linux/module.h>
 #include <linux/spinlock.h>
 
 #include <drm/drm_drv.h>
@@ -23,20 +21,11 @@
 
 struct drm_pagemap_test {
 	struct drm_device *drm;
-	struct module *owner;
+	const struct drm_driver *driver;
 	struct drm_pagemap dpagemap;
 	int destroyed;
 	int owner_refs_at_destroy;	/* the provider is pinned across destroy */
 };
-
-static int drm_pagemap_test_modrefs(struct module *mod)
-{
-#ifdef CONFIG_MODULE_UNLOAD
-	return module_refcount(mod);
-#else
-	return 0;
-#endif
-}
 
 static void drm_pagemap_test_destroy(struct drm_pagemap *dpagemap,
 				     bool is_atomic_or_reclaim)
@@ -44,26 +33,15 @@ static void drm_pagemap_test_destroy(struct drm_pagemap *dpagemap,
 	struct drm_pagemap_test *t = container_of(dpagemap, typeof(*t), dpagemap);
 
 	t->destroyed++;
-	t->owner_refs_at_destroy = drm_pagemap_test_modrefs(t->owner);
+	t->owner_refs_at_destroy = drm_kunit_helper_driver_module_refs(t->driver);
 }
 
 static const struct drm_pagemap_ops drm_pagemap_test_ops = {
 	.destroy = drm_pagemap_test_destroy,
 };
 
-/*
- * A stand-in provider driver module, owner of the provider driver's fops,
- * whose state and reference count each test sets.
- */
-static struct module drm_pagemap_test_module;
-
-static const struct file_operations drm_pagemap_test_fops = {
-	.owner = &drm_pagemap_test_module,
-};
-
 static const struct drm_driver drm_pagemap_test_driver = {
 	.name = "drm-pagemap-test",
-	.fops = &drm_pagemap_test_fops,
 };
 
 static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
@@ -72,22 +50,16 @@ static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 	struct drm_pagemap_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	struct device *parent;
 
-	if (!IS_ENABLED(CONFIG_MODULE_UNLOAD))
-		kunit_skip(test, "needs CONFIG_MODULE_UNLOAD");
 	KUNIT_ASSERT_NOT_NULL(test, t);
-
-	t->owner = &drm_pagemap_test_module;
-	strscpy(t->owner->name, "drm_pagemap_test_provider", sizeof(t->owner->name));
-	t->owner->state = state;
-#ifdef CONFIG_MODULE_UNLOAD
-	atomic_set(&t->owner->refcnt, 1);	/* the loader's base reference */
-#endif
+	/* The provider driver, owned by a stand-in module in @state. */
+	t->driver = drm_kunit_helper_owned_driver(test, &drm_pagemap_test_driver,
+						  state);
 
 	parent = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
 	t->drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, parent,
 								 sizeof(struct drm_device),
-								 0, &drm_pagemap_test_driver);
+								 0, t->driver);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->drm);
 	return t;
 }
@@ -101,14 +73,14 @@ static void drm_pagemap_test_pin_and_release(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_init(&t->dpagemap, NULL, t->drm,
 						  &drm_pagemap_test_ops));
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 1);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
 
 	drm_pagemap_put(&t->dpagemap);
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
 	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 0);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 }
 
 /* The last put may come from atomic context (folio_free, notifier lock). */
@@ -127,7 +99,7 @@ static void drm_pagemap_test_release_atomic(struct kunit *test)
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 0);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 }
 
 /* A provider module that is going: init fails, nothing is pinned. */
@@ -140,7 +112,7 @@ static void drm_pagemap_test_going_provider(struct kunit *test)
 							&drm_pagemap_test_ops));
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 0);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 }
 
 /*
@@ -186,21 +158,21 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&b.entered, WAIT));
 	drm_pagemap_put(&t->dpagemap);
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 1);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
 
 	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_reinit(&t->dpagemap));
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 2);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 2);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 2);
 
 	complete(&b.go);
 	devhold_flush();
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 1);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
 
 	drm_pagemap_put(&t->dpagemap);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, t->destroyed, 2);
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_modrefs(t->owner), 0);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
 	devhold_domain_destroy(domain);
 }

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the lifetime rules of drm_gpuvm: the pin of the device
+ * and of its driver module, the final drm_gpuvm_put() from atomic context,
+ * and the deferred vm_bo cleanup with its zombies.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/devhold.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_exec.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gpuvm.h>
+#include <drm/drm_kunit_helpers.h>
+
+#define WAIT	(10 * HZ)
+
+/*
+ * What the test observes of a VM and of its device, which both outlive
+ * the test's own references.
+ */
+struct drm_gpuvm_test {
+	const struct drm_driver *driver;
+	struct drm_device *drm;
+	struct device *parent;
+	struct completion released;
+	unsigned int events;		/* vm_free and device release, in order */
+	unsigned int vm_freed_at;
+	unsigned int released_at;
+	int modrefs_at_vm_free;
+	int modrefs_at_release;
+	bool release_atomic;
+	unsigned int validated;
+	unsigned int vm_bos_freed;
+};
+
+struct drm_gpuvm_test_dev {
+	struct drm_device drm;
+	struct drm_gpuvm_test *t;
+};
+
+struct drm_gpuvm_test_vm {
+	struct drm_gpuvm base;
+	struct drm_gpuvm_test *t;
+};
+
+static void drm_gpuvm_test_release(struct drm_device *drm)
+{
+	struct drm_gpuvm_test *t = container_of(drm, struct drm_gpuvm_test_dev, drm)->t;
+
+	t->release_atomic = irqs_disabled() || in_atomic();
+	t->released_at = ++t->events;
+	t->modrefs_at_release = drm_kunit_helper_driver_module_refs(t->driver);
+	complete(&t->released);
+}
+
+static const struct drm_driver drm_gpuvm_test_driver = {
+	.name = "drm-gpuvm-test",
+	.driver_features = DRIVER_GEM,
+	.release = drm_gpuvm_test_release,
+};
+
+static void drm_gpuvm_test_vm_free(struct drm_gpuvm *gpuvm)
+{
+	struct drm_gpuvm_test_vm *vm = container_of(gpuvm, typeof(*vm), base);
+	struct drm_gpuvm_test *t = vm->t;
+
+	t->vm_freed_at = ++t->events;
+	t->modrefs_at_vm_free = drm_kunit_helper_driver_module_refs(t->driver);
+	kfree(vm);
+}
+
+static int drm_gpuvm_test_vm_bo_validate(struct drm_gpuvm_bo *vm_bo,
+					 struct drm_exec *exec)
+{
+	struct drm_gpuvm_test_vm *vm = container_of(vm_bo->vm, typeof(*vm), base);
+
+	vm->t->validated++;
+	return 0;
+}
+
+static void drm_gpuvm_test_vm_bo_free(struct drm_gpuvm_bo *vm_bo)
+{
+	struct drm_gpuvm_test_vm *vm = container_of(vm_bo->vm, typeof(*vm), base);
+
+	vm->t->vm_bos_freed++;
+	kfree(vm_bo);
+}
+
+static const struct drm_gpuvm_ops drm_gpuvm_test_ops = {
+	.vm_free = drm_gpuvm_test_vm_free,
+	.vm_bo_validate = drm_gpuvm_test_vm_bo_validate,
+	.vm_bo_free = drm_gpuvm_test_vm_bo_free,
+};
+
+static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
+						   enum module_state state)
+{
+	struct drm_gpuvm_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct drm_gpuvm_test_dev *d;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	init_completion(&t->released);
+	t->driver = drm_kunit_helper_owned_driver(test, &drm_gpuvm_test_driver,
+						  state);
+	t->parent = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->parent);
+	d = drm_kunit_helper_alloc_drm_device_with_driver(test, t->parent,
+							  struct drm_gpuvm_test_dev,
+							  drm, t->driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, d);
+	d->t = t;
+	t->drm = &d->drm;
+	return t;
+}
+
+static int drm_gpuvm_test_vm_init(struct kunit *test, struct drm_gpuvm_test *t,
+				  enum drm_gpuvm_flags flags,
+				  struct drm_gpuvm_test_vm **vmp)
+{
+	struct drm_gpuvm_test_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	struct drm_gem_object *r_obj;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	vm->t = t;
+	r_obj = drm_gpuvm_resv_object_alloc(t->drm);
+	KUNIT_ASSERT_NOT_NULL(test, r_obj);
+	ret = drm_gpuvm_init(&vm->base, "drm-gpuvm-test", flags, t->drm, r_obj,
+			     0, SZ_1G, 0, 0, &drm_gpuvm_test_ops);
+	drm_gem_object_put(r_obj);
+	if (ret)
+		kfree(vm);
+	else
+		*vmp = vm;
+	return ret;
+}
+
+/*
+ * The final drm_gpuvm_put() may drop the last device reference, and it is
+ * documented as safe in atomic context: the device release must not run
+ * there.
+ */
+static void drm_test_gpuvm_put_atomic(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	static DEFINE_SPINLOCK(lock);
+	struct drm_gpuvm_test_vm *vm;
+	unsigned long flags;
+
+	KUNIT_ASSERT_EQ(test, 0, drm_gpuvm_test_vm_init(test, t, 0, &vm));
+	/* The VM holds the last device reference once the parent is gone. */
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_ASSERT_FALSE(test, completion_done(&t->released));
+
+	spin_lock_irqsave(&lock, flags);
+	drm_gpuvm_put(&vm->base);
+	spin_unlock_irqrestore(&lock, flags);
+
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+	KUNIT_EXPECT_FALSE_MSG(test, t->release_atomic,
+			       "the device release ran inside the atomic final drm_gpuvm_put()");
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+}
+
+/*
+ * The VM pins the driver module: vm_free runs while it is pinned, then the
+ * device release, and the module is unpinned last.
+ */
+static void drm_test_gpuvm_free_order(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test_vm *vm;
+	unsigned int refs;
+
+	refs = kref_read(&t->drm->ref);
+	KUNIT_ASSERT_EQ(test, 0, drm_gpuvm_test_vm_init(test, t, 0, &vm));
+	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+
+	drm_kunit_helper_free_device(test, t->parent);
+	drm_gpuvm_put(&vm->base);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+	devhold_flush();
+
+	KUNIT_EXPECT_EQ(test, t->vm_freed_at, 1);
+	KUNIT_EXPECT_EQ(test, t->released_at, 2);
+	KUNIT_EXPECT_EQ(test, t->modrefs_at_vm_free, 1);
+	KUNIT_EXPECT_EQ(test, t->modrefs_at_release, 1);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+}
+
+/* A driver module that is going: init fails and takes nothing. */
+static void drm_test_gpuvm_init_going_module(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_GOING);
+	struct drm_gpuvm_test_vm *vm = NULL;
+	unsigned int refs;
+
+	refs = kref_read(&t->drm->ref);
+	KUNIT_EXPECT_EQ(test, -ENODEV, drm_gpuvm_test_vm_init(test, t, 0, &vm));
+	KUNIT_EXPECT_NULL(test, vm);
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	KUNIT_EXPECT_EQ(test, t->vm_freed_at, 0);
+}
+
+static void drm_gpuvm_test_gem_free(struct drm_gem_object *obj)
+{
+	drm_gem_object_release(obj);
+	kfree(obj);
+}
+
+static const struct drm_gem_object_funcs drm_gpuvm_test_gem_funcs = {
+	.free = drm_gpuvm_test_gem_free,
+};
+
+/*
+ * Lock the VM and its external objects, validate the evicted ones; return
+ * whether @obj was locked.
+ */
+static bool drm_gpuvm_test_lock_validate(struct kunit *test,
+					 struct drm_gpuvm *gpuvm,
+					 struct drm_gem_object *obj)
+{
+	struct drm_gem_object *locked;
+	struct drm_exec exec;
+	bool found = false;
+	int ret = 0;
+
+	drm_exec_init(&exec, 0, 0);
+	drm_exec_until_all_locked(&exec) {
+		ret = drm_gpuvm_prepare_vm(gpuvm, &exec, 0);
+		drm_exec_retry_on_contention(&exec);
+		if (ret)
+			break;
+		ret = drm_gpuvm_prepare_objects(gpuvm, &exec, 0);
+		drm_exec_retry_on_contention(&exec);
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (!ret)
+		KUNIT_EXPECT_EQ(test, drm_gpuvm_validate(gpuvm, &exec), 0);
+	drm_exec_for_each_locked_object(&exec, locked)
+		found |= locked == obj;
+	drm_exec_fini(&exec);
+	return found;
+}
+
+/*
+ * drm_gpuvm_bo_put_deferred() turns the last vm_bo reference into a zombie
+ * that stays on the extobj and evict lists of a resv-protected VM until
+ * drm_gpuvm_bo_deferred_cleanup(): locking and validation skip it, the
+ * cleanup frees it and takes it off the lists.
+ */
+static void drm_test_gpuvm_bo_deferred_cleanup(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_bo *vm_bo, *prealloc;
+	struct drm_gpuvm_test_vm *vm;
+	struct drm_gem_object *obj;
+	struct drm_gpuvm *gpuvm;
+
+	KUNIT_ASSERT_EQ(test, 0, drm_gpuvm_test_vm_init(test, t,
+							DRM_GPUVM_RESV_PROTECTED |
+							DRM_GPUVM_IMMEDIATE_MODE,
+							&vm));
+	gpuvm = &vm->base;
+
+	/* An external object: it has a reservation object of its own. */
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->funcs = &drm_gpuvm_test_gem_funcs;
+	drm_gem_private_object_init(t->drm, obj, PAGE_SIZE);
+
+	prealloc = drm_gpuvm_bo_create(gpuvm, obj);
+	KUNIT_ASSERT_NOT_NULL(test, prealloc);
+	vm_bo = drm_gpuvm_bo_obtain_prealloc(prealloc);
+	KUNIT_ASSERT_PTR_EQ(test, vm_bo, prealloc);
+
+	dma_resv_lock(drm_gpuvm_resv(gpuvm), NULL);
+	drm_gpuvm_bo_extobj_add(vm_bo);
+	dma_resv_unlock(drm_gpuvm_resv(gpuvm));
+	dma_resv_lock(obj->resv, NULL);
+	drm_gpuvm_bo_evict(vm_bo, true);
+	dma_resv_unlock(obj->resv);
+
+	/* Alive: locked, put on the evict list and validated. */
+	KUNIT_EXPECT_TRUE(test, drm_gpuvm_test_lock_validate(test, gpuvm, obj));
+	KUNIT_EXPECT_EQ(test, t->validated, 1);
+	KUNIT_EXPECT_FALSE(test, list_empty(&gpuvm->evict.list));
+
+	/* A zombie: still listed, skipped. */
+	KUNIT_EXPECT_TRUE(test, drm_gpuvm_bo_put_deferred(vm_bo));
+	KUNIT_EXPECT_FALSE(test, list_empty(&gpuvm->extobj.list));
+	KUNIT_EXPECT_FALSE(test, drm_gpuvm_test_lock_validate(test, gpuvm, obj));
+	KUNIT_EXPECT_EQ(test, t->validated, 1);
+	KUNIT_EXPECT_EQ(test, t->vm_bos_freed, 0);
+
+	drm_gpuvm_bo_deferred_cleanup(gpuvm);
+	KUNIT_EXPECT_EQ(test, t->vm_bos_freed, 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&gpuvm->extobj.list));
+	KUNIT_EXPECT_TRUE(test, list_empty(&gpuvm->evict.list));
+	KUNIT_EXPECT_EQ(test, kref_read(&obj->refcount), 1);
+
+	/* Nothing left to clean up. */
+	drm_gpuvm_bo_deferred_cleanup(gpuvm);
+	KUNIT_EXPECT_EQ(test, t->vm_bos_freed, 1);
+
+	drm_gem_object_put(obj);
+	drm_gpuvm_put(gpuvm);
+	KUNIT_EXPECT_EQ(test, t->vm_freed_at, 1);
+}
+
+static struct kunit_case drm_gpuvm_tests[] = {
+	KUNIT_CASE(drm_test_gpuvm_put_atomic),
+	KUNIT_CASE(drm_test_gpuvm_free_order),
+	KUNIT_CASE(drm_test_gpuvm_init_going_module),
+	KUNIT_CASE(drm_test_gpuvm_bo_deferred_cleanup),
+	{}
+};
+
+static struct kunit_suite drm_gpuvm_test_suite = {
+	.name = "drm_gpuvm",
+	.test_cases = drm_gpuvm_tests,
+};
+
+kunit_test_suite(drm_gpuvm_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the lifetime rules of drm_gpuvm");
+MODULE_LICENSE("GPL");
