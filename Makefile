@@ -6,12 +6,16 @@
 #                       static checks; closes with "N passed, N failed"
 #   make x86_64         the x86_64 KUnit tier (QEMU, TCG)
 #   make nothp          build-only x86_64 config without transparent huge pages
+#   make users          arm64 cross build of the changed drm_gpuvm users
+#                       (panthor, imagination, msm, nouveau) with W=1
 #   make static         checkpatch, kernel-doc, sparse + W=1
 #   make baseline       run the tiers on the unpatched base, rewrite
 #                       devtools/baseline/*.txt (known base failures)
 #   make series         format-patch the series with a cover letter into out/
 #   make bisect-check   build every step of the series (UML, incremental)
 #   make mutants        broken variants of lib/devhold.c must fail the tests
+#   make bite           the drm_gpuvm suite must fail on the unconverted
+#                       drm_gpuvm (the series just before its conversion)
 #   make export         work tree commits -> overlay files + patches/
 #   make assemble       base + overlay + patches/ -> $(WORK)
 #   make deps           install the packages (apt) and sparse
@@ -39,11 +43,11 @@ PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
-.PHONY: uml x86_64 nothp nothp-base check static baseline series bisect-check export mutants \
+.PHONY: uml x86_64 nothp nothp-base users bite check static baseline series bisect-check export mutants \
 	assemble deps base clean help
 
 help:
-	@sed -n "4,24p" Makefile
+	@sed -n "4,/^$$/p" Makefile
 
 deps:
 	devtools/install-deps.sh
@@ -82,6 +86,10 @@ nothp-base:
 		grep -m3 -E "error" $(RES)/base-nothp.build; \
 		echo "nothp-base: drm_pagemap.o fails to build on the base (as expected)"; fi
 
+# The drivers no KUnit tier configures, cross-built for arm64.
+users: assemble
+	devtools/users.sh $(WORK) $(O)/arm64
+
 static: assemble
 	devtools/static.sh $(WORK) $(O)
 
@@ -105,6 +113,10 @@ check: deps
 
 clean:
 	rm -rf $(O) out
+
+bite: assemble
+	@mkdir -p $(RES)
+	devtools/bite.sh $(WORK) $(O)/bisect $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 
 # Deliberately broken variants of lib/devhold.c must fail the devhold suite.
 mutants: assemble

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole gate: both KUnit tiers judged against the base's known failures,
-# the no-THP build, and the static checks.  Closes with "N passed, N failed"
+# the no-THP build, the arm64 build of the drivers no tier configures, and
+# the static checks.  Closes with "N passed, N failed"
 # counting KUnit cases and checks; exits non-zero when anything failed.
 set -uo pipefail
 
@@ -41,6 +42,13 @@ if step nothp make --no-print-directory nothp; then
 	passed=$((passed + 1))
 else
 	echo "gate: FAILED the no-THP x86_64 build" >&2
+	failed=$((failed + 1))
+fi
+
+if step users make --no-print-directory users; then
+	passed=$((passed + 1))
+else
+	echo "gate: FAILED the arm64 build of the drm_gpuvm users" >&2
 	failed=$((failed + 1))
 fi
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what building and testing devhold needs on a Debian machine:
-# kernel build tools, QEMU (x86_64 tier), ccache, and a sparse new enough
+# kernel build tools, QEMU (x86_64 tier), ccache, an arm64 cross compiler
+# (the drm_gpuvm users panthor and imagination), and a sparse new enough
 # for Linux 7.3 (built from Debian's sid source package into the cache, as
 # bookworm's sparse 0.6.4 is rejected by scripts/checker-valid.sh).
 set -euo pipefail
@@ -8,7 +9,8 @@ set -euo pipefail
 cache=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}
 pkgs="build-essential flex bison bc libelf-dev libssl-dev dwarves kmod cpio
       rsync python3 git perl ccache qemu-system-x86 dpkg-dev xz-utils
-      libxml2-dev python3-sphinx python3-sphinx-rtd-theme python3-yaml"
+      libxml2-dev python3-sphinx python3-sphinx-rtd-theme python3-yaml
+      gcc-aarch64-linux-gnu"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -4,7 +4,8 @@
 #     devtools/checkpatch.ignore, each with its reason, are ignored);
 #   - scripts/kernel-doc -none -Wall on every .c/.h the series adds or changes;
 #   - sparse (C=2) + W=1 on every object the series adds or changes, in the
-#     tier build dirs: no warning that the base version of the file lacks.
+#     tier build dirs and the arm64 one of devtools/users.sh: no warning
+#     that the base version of the file lacks.
 # Writes O/results/static.counts ("passed failed") and static.summary.
 set -uo pipefail
 
@@ -67,13 +68,17 @@ sparse=$cache/sparse/bin/sparse
 [ -x "$sparse" ] || sparse=sparse
 cfiles=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c')
 added=$(git diff --name-only --diff-filter=A base..HEAD -- '*.c')
-for tier in uml x86_64; do
+for tier in uml x86_64 arm64; do
 	bdir=$O/$tier
 	[ -f "$bdir/.config" ] || continue
-	arch=um
-	[ "$tier" = x86_64 ] && arch=x86_64
+	case $tier in uml) arch=um ;; *) arch=$tier ;; esac
 	mk=(make -s ARCH=$arch O="$bdir" -j"${JOBS:-2}" C=2 W=1 CHECK="$sparse")
-	[ "$devhold_cc" = gcc ] || mk+=(CC="$devhold_cc")
+	cc=gcc
+	if [ "$tier" = arm64 ]; then
+		mk+=(CROSS_COMPILE=aarch64-linux-gnu-)
+		cc=aarch64-linux-gnu-gcc
+	fi
+	[ "$devhold_cc" = gcc ] || mk+=(CC="ccache $cc")
 	for f in $cfiles; do
 		o=${f%.c}.o
 		[ -f "$bdir/$o" ] || continue	# not built in this configuration

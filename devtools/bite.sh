@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Show that the drm_gpuvm suite bites: run it on the series just before
+# "drm/gpuvm: Pin the device ...", where drm_gpuvm.c is still 7.3.4's.
+# The test file is taken from the tip, with the one line that needs the
+# new int drm_gpuvm_init() adapted to the old void one.  Expected there:
+# the atomic-put, free-order and going-module cases fail, the deferred
+# cleanup case (behaviour kept) passes, and the kernel reports a sleeping
+# function called from the atomic put.  Uses the bisect-check checkout.
+#   bite.sh WORK_DIR BUILD_DIR RESULTS_DIR CONFIG...
+set -uo pipefail
+
+work=$(cd "$1" && pwd)
+bd=$2 res=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$bd" "$res"
+bd=$(cd "$bd" && pwd)
+tree=$bd/work obj=$bd/uml
+[ -e "$tree/.git" ] || git -C "$work" worktree add -q -f --detach "$tree" base
+
+pin=$(git -C "$work" log --format=%H --grep='^drm/gpuvm: Pin the device' base..HEAD | head -n1)
+[ -n "$pin" ] || { echo "bite: no drm/gpuvm pin commit in the series" >&2; exit 2; }
+git -C "$tree" checkout -q -f --detach "$pin~1" || exit 2
+t=drivers/gpu/drm/tests
+git -C "$work" show "HEAD:$t/drm_gpuvm_test.c" |
+	sed 's/ret = drm_gpuvm_init(/ret = 0; drm_gpuvm_init(/' >"$tree/$t/drm_gpuvm_test.c"
+sed -i 's/^\tdrm_gem_shmem_test.o \\$/&\n\tdrm_gpuvm_test.o \\/' "$tree/$t/Makefile"
+sed -i '/^config DRM_KUNIT_TEST$/,/^config /s/^\tselect DRM_GEM_SHMEM_HELPER$/&\n\tselect DRM_GPUVM/' \
+	"$tree/drivers/gpu/drm/Kconfig.debug"
+
+KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite" "$@"
+git -C "$tree" checkout -q -f --detach "$pin~1"
+git -C "$tree" clean -q -f "$t"
+
+rc=0
+expect() {	# STATUS CASE
+	local got
+	got=$(awk -v c="drm_gpuvm.$2" '$2 == c { print $1 }' "$res/bite.cases")
+	echo "bite: drm_gpuvm.$2: ${got:-missing} (expected $1)"
+	[ "$got" = "$1" ] || rc=1
+}
+expect FAIL drm_test_gpuvm_put_atomic
+expect FAIL drm_test_gpuvm_free_order
+expect FAIL drm_test_gpuvm_init_going_module
+expect PASS drm_test_gpuvm_bo_deferred_cleanup
+n=$(grep -c 'BUG: sleeping function called from invalid context' "$obj/test.log")
+echo "bite: kernel reports of a sleeping function called from invalid context: $n (expected > 0)"
+[ "$n" -gt 0 ] || rc=1
+[ $rc -eq 0 ] && echo "bite: the drm_gpuvm suite fails on the unconverted drm_gpuvm, as it must"
+exit $rc
