@@ -5,7 +5,10 @@
 # new int drm_gpuvm_init() adapted to the old void one.  Expected there:
 # the atomic-put, free-order and going-module cases fail, the deferred
 # cleanup case (behaviour kept) passes, and the kernel reports a sleeping
-# function called from the atomic put.  Uses the bisect-check checkout.
+# function called from the atomic put.  Then a broken variant of the tip,
+# whose bo_defer free callback leaves the zombie on the extobj and evict
+# lists, must fail the deferred cleanup case.  Uses the bisect-check
+# checkout.
 #   bite.sh WORK_DIR BUILD_DIR RESULTS_DIR CONFIG...
 set -uo pipefail
 
@@ -33,10 +36,10 @@ git -C "$tree" checkout -q -f --detach "$pin~1"
 git -C "$tree" clean -q -f "$t"
 
 rc=0
-expect() {	# STATUS CASE
+expect() {	# STATUS CASE [RUN]
 	local got
-	got=$(awk -v c="drm_gpuvm.$2" '$2 == c { print $1 }' "$res/bite.cases")
-	echo "bite: drm_gpuvm.$2: ${got:-missing} (expected $1)"
+	got=$(awk -v c="drm_gpuvm.$2" '$2 == c { print $1 }' "$res/${3:-bite}.cases")
+	echo "bite: ${3:-bite}: drm_gpuvm.$2: ${got:-missing} (expected $1)"
 	[ "$got" = "$1" ] || rc=1
 }
 expect FAIL drm_test_gpuvm_put_atomic
@@ -46,5 +49,19 @@ expect PASS drm_test_gpuvm_bo_deferred_cleanup
 n=$(grep -c 'BUG: sleeping function called from invalid context' "$obj/test.log")
 echo "bite: kernel reports of a sleeping function called from invalid context: $n (expected > 0)"
 [ "$n" -gt 0 ] || rc=1
-[ $rc -eq 0 ] && echo "bite: the drm_gpuvm suite fails on the unconverted drm_gpuvm, as it must"
+
+# The tip with a broken bo_defer free callback.
+git -C "$tree" checkout -q -f --detach "$(git -C "$work" rev-parse HEAD)" || exit 2
+sed -i '/^drm_gpuvm_bo_zombie_free(/,/^}/{/drm_gpuvm_bo_list_del(vm_bo, \(extobj\|evict\), false);/d}' \
+	"$tree/drivers/gpu/drm/drm_gpuvm.c"
+if git -C "$tree" diff --quiet; then
+	echo "bite: could not make the broken variant" >&2
+	rc=1
+else
+	KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite-broken" "$@"
+	expect FAIL drm_test_gpuvm_bo_deferred_cleanup bite-broken
+fi
+git -C "$tree" checkout -q -f HEAD
+
+[ $rc -eq 0 ] && echo "bite: the drm_gpuvm suite fails where it must"
 exit $rc

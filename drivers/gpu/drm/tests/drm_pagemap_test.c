@@ -21,10 +21,19 @@
 
 struct drm_pagemap_test {
 	struct drm_device *drm;
+	struct device *parent;
 	const struct drm_driver *driver;
 	struct drm_pagemap dpagemap;
 	int destroyed;
 	int owner_refs_at_destroy;	/* the provider is pinned across destroy */
+	struct completion released;	/* the provider device's release */
+	bool release_atomic;
+	int owner_refs_at_release;
+};
+
+struct drm_pagemap_test_dev {
+	struct drm_device drm;
+	struct drm_pagemap_test *t;
 };
 
 static void drm_pagemap_test_destroy(struct drm_pagemap *dpagemap,
@@ -40,27 +49,40 @@ static const struct drm_pagemap_ops drm_pagemap_test_ops = {
 	.destroy = drm_pagemap_test_destroy,
 };
 
+static void drm_pagemap_test_release(struct drm_device *drm)
+{
+	struct drm_pagemap_test *t = container_of(drm, struct drm_pagemap_test_dev, drm)->t;
+
+	t->release_atomic = irqs_disabled() || in_atomic();
+	t->owner_refs_at_release = drm_kunit_helper_driver_module_refs(t->driver);
+	complete(&t->released);
+}
+
 static const struct drm_driver drm_pagemap_test_driver = {
 	.name = "drm-pagemap-test",
+	.release = drm_pagemap_test_release,
 };
 
 static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 						       enum module_state state)
 {
 	struct drm_pagemap_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
-	struct device *parent;
+	struct drm_pagemap_test_dev *d;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
+	init_completion(&t->released);
 	/* The provider driver, owned by a stand-in module in @state. */
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_pagemap_test_driver,
 						  state);
 
-	parent = drm_kunit_helper_alloc_device(test);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
-	t->drm = __drm_kunit_helper_alloc_drm_device_with_driver(test, parent,
-								 sizeof(struct drm_device),
-								 0, t->driver);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->drm);
+	t->parent = drm_kunit_helper_alloc_device(test);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->parent);
+	d = drm_kunit_helper_alloc_drm_device_with_driver(test, t->parent,
+							  struct drm_pagemap_test_dev,
+							  drm, t->driver);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, d);
+	d->t = t;
+	t->drm = &d->drm;
 	return t;
 }
 
@@ -112,6 +134,41 @@ static void drm_pagemap_test_going_provider(struct kunit *test)
 							&drm_pagemap_test_ops));
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+}
+
+/*
+ * A foreign holder (another device's VM whose preferred location is this
+ * pagemap) keeps its reference across the provider's unbind: the provider
+ * device and module stay pinned, and the holder's final put, from atomic
+ * context, completes the release through devhold: destroy at once, the
+ * device release later from the worker, the module unpinned last.
+ */
+static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
+{
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
+	static DEFINE_SPINLOCK(lock);
+	struct drm_pagemap *foreign;
+	unsigned long flags;
+
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_init(&t->dpagemap, NULL, t->drm,
+						  &drm_pagemap_test_ops));
+	foreign = drm_pagemap_get(&t->dpagemap);
+	drm_pagemap_put(&t->dpagemap);
+	drm_kunit_helper_free_device(test, t->parent);	/* unbind */
+	KUNIT_EXPECT_EQ(test, t->destroyed, 0);
+	KUNIT_EXPECT_FALSE(test, completion_done(&t->released));
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+
+	spin_lock_irqsave(&lock, flags);
+	drm_pagemap_put(foreign);
+	spin_unlock_irqrestore(&lock, flags);
+	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
+	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+	KUNIT_EXPECT_FALSE(test, t->release_atomic);
+	KUNIT_EXPECT_EQ(test, t->owner_refs_at_release, 1);
+	devhold_flush();
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 }
 
@@ -181,6 +238,7 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(drm_pagemap_test_pin_and_release),
 	KUNIT_CASE(drm_pagemap_test_release_atomic),
 	KUNIT_CASE(drm_pagemap_test_going_provider),
+	KUNIT_CASE(drm_pagemap_test_foreign_holder_unbind),
 	KUNIT_CASE(drm_pagemap_test_reinit_while_queued),
 	{}
 };
