@@ -686,7 +686,7 @@ static void devhold_test_pin_free(struct llist_node *node)
 
 static void devhold_test_list_frees_owner(struct kunit *test)
 {
-	struct devhold_test_list_owner *o = kzalloc(sizeof(*o), GFP_KERNEL);
+	struct devhold_test_list_owner *o = kzalloc_obj(*o);
 	struct devhold_test_pin *p;
 	bool gone = false;
 	int i;
@@ -696,7 +696,7 @@ static void devhold_test_list_frees_owner(struct kunit *test)
 	o->gone = &gone;
 	devhold_list_init(&o->list, devhold_test_pin_free, 0);
 	for (i = 0; i < 2; i++) {
-		p = kzalloc(sizeof(*p), GFP_KERNEL);
+		p = kzalloc_obj(*p);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		kref_get(&o->ref);
 		p->owner = o;

@@ -53,7 +53,7 @@ static void drm_gpuvm_test_release(struct drm_device *drm)
 {
 	struct drm_gpuvm_test *t = container_of(drm, struct drm_gpuvm_test_dev, drm)->t;
 
-	t->release_atomic = irqs_disabled() || in_atomic();
+	t->release_atomic = irqs_disabled();
 	t->released_at = ++t->events;
 	t->modrefs_at_release = drm_kunit_helper_driver_module_refs(t->driver);
 	complete(&t->released);
@@ -125,7 +125,7 @@ static int drm_gpuvm_test_vm_init(struct kunit *test, struct drm_gpuvm_test *t,
 				  enum drm_gpuvm_flags flags,
 				  struct drm_gpuvm_test_vm **vmp)
 {
-	struct drm_gpuvm_test_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	struct drm_gpuvm_test_vm *vm = kzalloc_obj(*vm);
 	struct drm_gem_object *r_obj;
 	int ret;
 
@@ -278,7 +278,7 @@ static void drm_test_gpuvm_bo_deferred_cleanup(struct kunit *test)
 	gpuvm = &vm->base;
 
 	/* An external object: it has a reservation object of its own. */
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	obj = kzalloc_obj(*obj);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	obj->funcs = &drm_gpuvm_test_gem_funcs;
 	drm_gem_private_object_init(t->drm, obj, PAGE_SIZE);
@@ -320,6 +320,12 @@ static void drm_test_gpuvm_bo_deferred_cleanup(struct kunit *test)
 	drm_gem_object_put(obj);
 	drm_gpuvm_put(gpuvm);
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->vm_freed, WAIT));
+
+	/* The VM's pin goes last: the stand-in driver is freed after the test. */
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 }
 
 static struct kunit_case drm_gpuvm_tests[] = {

@@ -53,7 +53,7 @@ static void drm_pagemap_test_release(struct drm_device *drm)
 {
 	struct drm_pagemap_test *t = container_of(drm, struct drm_pagemap_test_dev, drm)->t;
 
-	t->release_atomic = irqs_disabled() || in_atomic();
+	t->release_atomic = irqs_disabled();
 	t->owner_refs_at_release = drm_kunit_helper_driver_module_refs(t->driver);
 	complete(&t->released);
 }
