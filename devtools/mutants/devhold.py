@@ -28,8 +28,16 @@ MUTANTS = [
      '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags) && 0 && devhold_misuse(1,'),
     ('drain-loses-count',
      ['devhold_test_list_contexts', 'devhold_test_concurrent'],
-     '\t\tlist->free(node);\n\t\tn++;',
-     '\t\tlist->free(node);'),
+     '\tllist_for_each(node, first)\n\t\tn++;',
+     '\tllist_for_each(node, first)\n\t\t;'),
+    ('drain-touches-freed-list',
+     ['devhold_test_list_frees_owner'],
+     '\tatomic_long_sub(n, &list->depth);\n\tatomic_long_add(n, &list->drained);\n'
+     '\ttrace_devhold_list_drain(list->name, n);\n'
+     '\tllist_for_each_safe(node, next, first)\n\t\tlist->free(node);\n',
+     '\tllist_for_each_safe(node, next, first)\n\t\tlist->free(node);\n'
+     '\tatomic_long_sub(n, &list->depth);\n\tatomic_long_add(n, &list->drained);\n'
+     '\ttrace_devhold_list_drain(list->name, n);\n'),
     ('fini-ignores-entries',
      ['devhold_test_list_fini_nonempty'],
      '\tif (devhold_misuse(!llist_empty(&list->head),',
