@@ -13,7 +13,8 @@
 #                       devtools/baseline/*.txt (known base failures)
 #   make series         format-patch the series with a cover letter into out/
 #   make bisect-check   build every step of the series (UML, incremental)
-#   make mutants        broken variants of lib/devhold.c must fail the tests
+#   make mutants        broken variants of lib/devhold.c and drm_pagemap.c
+#                       must fail the tests
 #   make bite           the drm_gpuvm suite must fail on the unconverted
 #                       drm_gpuvm (the series just before its conversion)
 #   make export         work tree commits -> overlay files + patches/
@@ -118,7 +119,9 @@ bite: assemble
 	@mkdir -p $(RES)
 	devtools/bite.sh $(WORK) $(O)/bisect $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 
-# Deliberately broken variants of lib/devhold.c must fail the devhold suite.
+# Deliberately broken variants of lib/devhold.c and drm_pagemap.c must fail
+# their suites.
 mutants: assemble
 	@mkdir -p $(RES)
-	devtools/mutants.sh $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/mutants.sh devhold $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)

@@ -1,35 +1,39 @@
 #!/usr/bin/env bash
-# Show that the devhold tests bite: build each deliberately broken variant of
-# lib/devhold.c (devtools/mutants/devhold.py) into the UML KUnit kernel, run
-# the devhold suite, and check that the cases named for it fail.  The work
-# tree's lib/devhold.c is restored afterwards.
-#   mutants.sh WORK_DIR BUILD_DIR RESULTS_DIR CONFIG...
+# Show that the tests bite: build each deliberately broken variant of a
+# source file into a KUnit kernel, run the suite, and check that the cases
+# named for it fail.  SET names the variants, devtools/mutants/SET.py, which
+# gives the FILE, SUITE and TIER ("uml" or "x86_64") and the MUTANTS.  The
+# work tree's file is restored afterwards.
+#   mutants.sh SET WORK_DIR BUILD_DIR RESULTS_DIR CONFIG...
 set -uo pipefail
 
-work=$1 bdir=$2 res=$3
-shift 3
+set_=$1 work=$2 bdir=$3 res=$4
+shift 4
 here=$(cd "$(dirname "$0")" && pwd)
-f=$work/lib/devhold.c
-cp "$f" "$res/devhold.c.orig"
-trap 'cp "$res/devhold.c.orig" "$f"' EXIT
+get() { python3 -c "import sys; sys.path.insert(0, '$here/mutants'); import $set_ as m; print($1)"; }
+file=$(get m.FILE) suite=$(get m.SUITE) tier=$(get m.TIER)
+f=$work/$file
+orig=$res/$set_.orig
+cp "$f" "$orig"
+trap 'cp "$orig" "$f"' EXIT
 killed=0 survived=0
-names=$(python3 -c "import sys; sys.path.insert(0, '$here/mutants'); from devhold import MUTANTS; print(' '.join(m[0] for m in MUTANTS))")
+names=$(get "' '.join(x[0] for x in m.MUTANTS)")
 for name in ${ONLY:-$names}; do
-	python3 - "$here/mutants" "$name" "$res/devhold.c.orig" "$f" <<'PY' || exit 2
-import sys
+	python3 - "$here/mutants" "$name" "$orig" "$f" "$set_" <<'PY' || exit 2
+import importlib, sys
 sys.path.insert(0, sys.argv[1])
-from devhold import MUTANTS
+MUTANTS = importlib.import_module(sys.argv[5]).MUTANTS
 m = {x[0]: x for x in MUTANTS}[sys.argv[2]]
 s = open(sys.argv[3]).read()
 assert s.count(m[2]) == 1, 'mutant %s does not apply' % m[0]
 open(sys.argv[4], 'w').write(s.replace(m[2], m[3]))
 PY
-	expect=$(python3 -c "import sys; sys.path.insert(0, '$here/mutants'); from devhold import MUTANTS; print(' '.join({x[0]: x for x in MUTANTS}['$name'][1]))")
-	KUNIT_EXTRA=devhold KUNIT_TIMEOUT=600 \
-		"$here/kunit.sh" "$work" uml "$bdir" "$res/mutant-$name" "$@" >/dev/null 2>&1
+	expect=$(get "' '.join({x[0]: x for x in m.MUTANTS}['$name'][1])")
+	KUNIT_EXTRA=$suite KUNIT_TIMEOUT=600 \
+		"$here/kunit.sh" "$work" "$tier" "$bdir" "$res/mutant-$name" "$@" >/dev/null 2>&1
 	miss=
 	for c in $expect; do
-		! grep -q "^PASS devhold\.$c$" "$res/mutant-$name.cases" || miss="$miss $c"
+		! grep -q "^PASS $suite\.$c$" "$res/mutant-$name.cases" || miss="$miss $c"
 	done
 	if [ -s "$res/mutant-$name.cases" ] && [ -z "$miss" ]; then
 		killed=$((killed + 1))
@@ -42,5 +46,5 @@ PY
 		echo "mutant $name: SURVIVED (expected failures:$miss)"
 	fi
 done
-echo "mutants: $killed caught, $survived survived"
+echo "mutants ($set_): $killed caught, $survived survived"
 [ "$survived" -eq 0 ]

@@ -1,6 +1,9 @@
 # Deliberately broken variants of lib/devhold.c: each must make the named
 # devhold KUnit cases fail.  Used by devtools/mutants.sh ("make mutants").
 # Entries: (name, cases that must fail, text to find, replacement).
+FILE = 'lib/devhold.c'
+SUITE = 'devhold'
+TIER = 'uml'
 MUTANTS = [
     ('ignored-try-module-get',
      ['devhold_test_going_owner'],
