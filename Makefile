@@ -15,8 +15,9 @@
 #   make bisect-check   build every step of the series (UML, incremental)
 #   make mutants        broken variants of lib/devhold.c and drm_pagemap.c
 #                       must fail the tests
-#   make bite           the drm_gpuvm suite must fail on the unconverted
-#                       drm_gpuvm (the series just before its conversion)
+#   make bite           the drm_gpuvm and drm_pagemap suites must fail on
+#                       the unconverted code (the series just before each
+#                       conversion)
 #   make export         work tree commits -> overlay files + patches/
 #   make assemble       base + overlay + patches/ -> $(WORK)
 #   make deps           install the packages (apt) and sparse
@@ -117,7 +118,8 @@ clean:
 
 bite: assemble
 	@mkdir -p $(RES)
-	devtools/bite.sh $(WORK) $(O)/bisect $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/bite.sh $(WORK) $(O)/bisect $(RES) $(CONFIGS_uml) $(PROJECT_uml) \
+		-- $(CONFIGS_x86_64) $(PROJECT_x86_64)
 
 # Deliberately broken variants of lib/devhold.c and drm_pagemap.c must fail
 # their suites.

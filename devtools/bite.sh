@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Show that the drm_gpuvm suite bites: run it on the series just before
+# Show that the DRM suites bite on the code they fix.
+#
+# drm_gpuvm (UML): run the suite on the series just before
 # "drm/gpuvm: Pin the device ...", where drm_gpuvm.c is still 7.3.4's.
 # The test file is taken from the tip, with the one line that needs the
 # new int drm_gpuvm_init() adapted to the old void one.  Expected there:
@@ -7,14 +9,25 @@
 # cleanup case (behaviour kept) passes, and the kernel reports a sleeping
 # function called from the atomic put.  Then a broken variant of the tip,
 # whose bo_defer free callback leaves the zombie on the extobj and evict
-# lists, must fail the deferred cleanup case.  Uses the bisect-check
-# checkout.
-#   bite.sh WORK_DIR BUILD_DIR RESULTS_DIR CONFIG...
+# lists, must fail the deferred cleanup case.
+#
+# drm_pagemap (x86_64: it needs ZONE_DEVICE): run the suite on the series
+# just before "drm/pagemap: Pin the provider with devhold", where
+# drm_pagemap.c is still 7.3.4's, with the suite and its Kconfig and
+# Makefile lines from that commit.  Expected there: the going-provider
+# case fails, since 7.3.4 ignores the result of try_module_get().
+#
+# Uses the bisect-check checkout.
+#   bite.sh WORK_DIR BUILD_DIR RESULTS_DIR UML_CONFIG... [-- X86_64_CONFIG...]
 set -uo pipefail
 
 work=$(cd "$1" && pwd)
 bd=$2 res=$3
 shift 3
+uml_configs=() x86_configs=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do uml_configs+=("$1"); shift; done
+[ $# -gt 0 ] && shift
+x86_configs=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$bd" "$res"
 bd=$(cd "$bd" && pwd)
@@ -31,15 +44,15 @@ sed -i 's/^\tdrm_gem_shmem_test.o \\$/&\n\tdrm_gpuvm_test.o \\/' "$tree/$t/Makef
 sed -i '/^config DRM_KUNIT_TEST$/,/^config /s/^\tselect DRM_GEM_SHMEM_HELPER$/&\n\tselect DRM_GPUVM/' \
 	"$tree/drivers/gpu/drm/Kconfig.debug"
 
-KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite" "$@"
+KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite" "${uml_configs[@]}"
 git -C "$tree" checkout -q -f --detach "$pin~1"
 git -C "$tree" clean -q -f "$t"
 
 rc=0
-expect() {	# STATUS CASE [RUN]
-	local got
-	got=$(awk -v c="drm_gpuvm.$2" '$2 == c { print $1 }' "$res/${3:-bite}.cases")
-	echo "bite: ${3:-bite}: drm_gpuvm.$2: ${got:-missing} (expected $1)"
+expect() {	# STATUS CASE [RUN [SUITE]]
+	local got c=${4:-drm_gpuvm}.$2
+	got=$(awk -v c="$c" '$2 == c { print $1 }' "$res/${3:-bite}.cases")
+	echo "bite: ${3:-bite}: $c: ${got:-missing} (expected $1)"
 	[ "$got" = "$1" ] || rc=1
 }
 expect FAIL drm_test_gpuvm_put_atomic
@@ -58,10 +71,25 @@ if git -C "$tree" diff --quiet; then
 	echo "bite: could not make the broken variant" >&2
 	rc=1
 else
-	KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite-broken" "$@"
+	KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite-broken" "${uml_configs[@]}"
 	expect FAIL drm_test_gpuvm_bo_deferred_cleanup bite-broken
 fi
 git -C "$tree" checkout -q -f HEAD
 
-[ $rc -eq 0 ] && echo "bite: the drm_gpuvm suite fails where it must"
+# drm_pagemap on 7.3.4's drm_pagemap.c.
+if [ ${#x86_configs[@]} -gt 0 ]; then
+	pm=$(git -C "$work" log --format=%H --grep='^drm/pagemap: Pin the provider' base..HEAD | head -n1)
+	[ -n "$pm" ] || { echo "bite: no drm/pagemap pin commit in the series" >&2; exit 2; }
+	git -C "$tree" checkout -q -f --detach "$pm~1" || exit 2
+	git -C "$work" diff "$pm~1" "$pm" -- drivers/gpu/drm/Kconfig.debug "$t/Makefile" \
+		"$t/drm_pagemap_test.c" | git -C "$tree" apply || exit 2
+	KUNIT_EXTRA=drm_pagemap "$here/kunit.sh" "$tree" x86_64 "$bd/x86_64" "$res/bite-pagemap" \
+		"${x86_configs[@]}"
+	git -C "$tree" checkout -q -f --detach "$pm~1"
+	git -C "$tree" clean -q -f "$t"
+	expect FAIL drm_pagemap_test_going_provider bite-pagemap drm_pagemap
+	grep '^[A-Z]* drm_pagemap\.' "$res/bite-pagemap.cases" | sed 's/^/bite: bite-pagemap: all: /'
+fi
+
+[ $rc -eq 0 ] && echo "bite: the DRM suites fail where they must"
 exit $rc

@@ -4,13 +4,23 @@
  * and drm_pagemap_reinit() take on the provider drm_device and the module
  * owning its driver, and its deferred release.
  *
- * The pagemaps here have no device-private memory behind them: the pin and
- * its release do not depend on it.
+ * Each provider has device-private memory made in software, the way
+ * lib/test_hmm.c makes it: struct pages for a free physical address range
+ * with no memory behind it.  drm_pagemap_migrate_to_devmem() moves the pages
+ * of an anonymous mapping of the test's process there, so the pagemap is
+ * held by device-private pages whose free reaches folio_free().
  */
 
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/devhold.h>
+#include <linux/dma-mapping.h>
+#include <linux/ioport.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 
 #include <drm/drm_drv.h>
@@ -18,16 +28,24 @@
 #include <drm/drm_pagemap.h>
 
 #define WAIT	(10 * HZ)
+#define MEM_SIZE	SZ_2M		/* of device-private memory */
+#define MIGRATE_PAGES	4		/* migrated to it */
 
 struct drm_pagemap_test {
 	struct drm_device *drm;
 	struct device *parent;
 	const struct drm_driver *driver;
 	struct drm_pagemap dpagemap;
+	struct resource *res;		/* device-private memory: */
+	struct dev_pagemap pgmap;	/* its struct pages */
+	struct drm_pagemap_devmem devmem;
+	int devmem_released;
 	int destroyed;
+	bool destroy_preemptible;
 	int owner_refs_at_destroy;	/* the provider is pinned across destroy */
 	struct completion released;	/* the provider device's release */
 	bool release_atomic;
+	struct task_struct *release_task;
 	int owner_refs_at_release;
 };
 
@@ -42,6 +60,7 @@ static void drm_pagemap_test_destroy(struct drm_pagemap *dpagemap,
 	struct drm_pagemap_test *t = container_of(dpagemap, typeof(*t), dpagemap);
 
 	t->destroyed++;
+	t->destroy_preemptible = preemptible();
 	t->owner_refs_at_destroy = drm_kunit_helper_driver_module_refs(t->driver);
 }
 
@@ -54,6 +73,7 @@ static void drm_pagemap_test_release(struct drm_device *drm)
 	struct drm_pagemap_test *t = container_of(drm, struct drm_pagemap_test_dev, drm)->t;
 
 	t->release_atomic = irqs_disabled();
+	t->release_task = current;
 	t->owner_refs_at_release = drm_kunit_helper_driver_module_refs(t->driver);
 	complete(&t->released);
 }
@@ -62,6 +82,75 @@ static const struct drm_driver drm_pagemap_test_driver = {
 	.name = "drm-pagemap-test",
 	.release = drm_pagemap_test_release,
 };
+
+static void drm_pagemap_test_devmem_release(struct drm_pagemap_devmem *devmem)
+{
+	struct drm_pagemap_test *t = container_of(devmem, typeof(*t), devmem);
+
+	t->devmem_released++;
+}
+
+static int drm_pagemap_test_populate_pfn(struct drm_pagemap_devmem *devmem,
+					 unsigned long npages, unsigned long *pfn)
+{
+	struct drm_pagemap_test *t = container_of(devmem, typeof(*t), devmem);
+	unsigned long i;
+
+	if (npages > PHYS_PFN(resource_size(t->res)))
+		return -ENOSPC;
+	for (i = 0; i < npages; i++)
+		pfn[i] = PHYS_PFN(t->res->start) + i;
+	return 0;
+}
+
+/* The device-private pages have no memory behind them: nothing to copy. */
+static int drm_pagemap_test_copy(struct page **pages,
+				 struct drm_pagemap_addr *pagemap_addr,
+				 unsigned long npages,
+				 struct dma_fence *pre_migrate_fence)
+{
+	return 0;
+}
+
+static const struct drm_pagemap_devmem_ops drm_pagemap_test_devmem_ops = {
+	.devmem_release = drm_pagemap_test_devmem_release,
+	.populate_devmem_pfn = drm_pagemap_test_populate_pfn,
+	.copy_to_devmem = drm_pagemap_test_copy,
+	.copy_to_ram = drm_pagemap_test_copy,
+};
+
+static void drm_pagemap_test_memunmap(void *arg)
+{
+	struct drm_pagemap_test *t = arg;
+
+	memunmap_pages(&t->pgmap);
+	release_mem_region(t->res->start, resource_size(t->res));
+}
+
+/* Device-private memory made in software, as lib/test_hmm.c does. */
+static void drm_pagemap_test_memremap(struct kunit *test,
+				      struct drm_pagemap_test *t)
+{
+	void *addr;
+
+	t->res = request_free_mem_region(&iomem_resource, MEM_SIZE,
+					 "drm-pagemap-test");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->res);
+	t->pgmap.type = MEMORY_DEVICE_PRIVATE;
+	t->pgmap.range.start = t->res->start;
+	t->pgmap.range.end = t->res->end;
+	t->pgmap.nr_range = 1;
+	t->pgmap.ops = drm_pagemap_pagemap_ops_get();
+	t->pgmap.owner = t;
+	addr = memremap_pages(&t->pgmap, numa_node_id());
+	if (IS_ERR(addr)) {
+		release_mem_region(t->res->start, resource_size(t->res));
+		KUNIT_FAIL_AND_ABORT(test, "memremap_pages(): %pe\n", addr);
+	}
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   drm_pagemap_test_memunmap,
+							   t));
+}
 
 static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 						       enum module_state state)
@@ -77,13 +166,23 @@ static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 
 	t->parent = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->parent);
+	/* drm_pagemap DMA-maps the pages it migrates for the provider. */
+	KUNIT_ASSERT_EQ(test, 0, dma_coerce_mask_and_coherent(t->parent,
+							      DMA_BIT_MASK(64)));
 	d = drm_kunit_helper_alloc_drm_device_with_driver(test, t->parent,
 							  struct drm_pagemap_test_dev,
 							  drm, t->driver);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, d);
 	d->t = t;
 	t->drm = &d->drm;
+	drm_pagemap_test_memremap(test, t);
 	return t;
+}
+
+static int drm_pagemap_test_init(struct drm_pagemap_test *t)
+{
+	return drm_pagemap_init(&t->dpagemap, &t->pgmap, t->drm,
+				&drm_pagemap_test_ops);
 }
 
 /* The provider's device and module are pinned until the release is done. */
@@ -92,8 +191,7 @@ static void drm_pagemap_test_pin_and_release(struct kunit *test)
 	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
 	unsigned int refs = kref_read(&t->drm->ref);
 
-	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_init(&t->dpagemap, NULL, t->drm,
-						  &drm_pagemap_test_ops));
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
 
@@ -113,8 +211,7 @@ static void drm_pagemap_test_release_atomic(struct kunit *test)
 	static DEFINE_SPINLOCK(lock);
 	unsigned long flags;
 
-	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_init(&t->dpagemap, NULL, t->drm,
-						  &drm_pagemap_test_ops));
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
 	spin_lock_irqsave(&lock, flags);
 	drm_pagemap_put(&t->dpagemap);
 	spin_unlock_irqrestore(&lock, flags);
@@ -130,8 +227,7 @@ static void drm_pagemap_test_going_provider(struct kunit *test)
 	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_GOING);
 	unsigned int refs = kref_read(&t->drm->ref);
 
-	KUNIT_EXPECT_EQ(test, -ENODEV, drm_pagemap_init(&t->dpagemap, NULL, t->drm,
-							&drm_pagemap_test_ops));
+	KUNIT_EXPECT_EQ(test, -ENODEV, drm_pagemap_test_init(t));
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
@@ -151,8 +247,7 @@ static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
 	struct drm_pagemap *foreign;
 	unsigned long flags;
 
-	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_init(&t->dpagemap, NULL, t->drm,
-						  &drm_pagemap_test_ops));
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
 	foreign = drm_pagemap_get(&t->dpagemap);
 	drm_pagemap_put(&t->dpagemap);
 	drm_kunit_helper_free_device(test, t->parent);	/* unbind */
@@ -166,6 +261,58 @@ static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
 	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+	KUNIT_EXPECT_FALSE(test, t->release_atomic);
+	KUNIT_EXPECT_EQ(test, t->owner_refs_at_release, 1);
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+}
+
+/*
+ * Device-private pages in the test's process hold the pagemap, and through
+ * it the provider, across the provider's unbind.  Unmapping them frees the
+ * pages under the page table lock: folio_free() drops the last pagemap
+ * reference there, ->destroy runs at once, and the release completes through
+ * devhold: the device release in the devhold worker, the module unpinned
+ * last.
+ */
+static void drm_pagemap_test_device_private_unbind(struct kunit *test)
+{
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
+	const struct drm_pagemap_migrate_details mdetails = {};
+	const unsigned long size = MIGRATE_PAGES * PAGE_SIZE;
+	unsigned long addr;
+	int err;
+
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
+	addr = kunit_vm_mmap(test, NULL, 0, size, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE | MAP_POPULATE, 0);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+
+	drm_pagemap_devmem_init(&t->devmem, t->parent, current->mm,
+				&drm_pagemap_test_devmem_ops, &t->dpagemap,
+				size, NULL);
+	mmap_read_lock(current->mm);
+	err = drm_pagemap_migrate_to_devmem(&t->devmem, current->mm, addr,
+					    addr + size, &mdetails);
+	mmap_read_unlock(current->mm);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	/* The pages hold one pagemap reference besides ours. */
+	KUNIT_EXPECT_EQ(test, kref_read(&t->dpagemap.ref), 2);
+
+	drm_pagemap_put(&t->dpagemap);
+	drm_kunit_helper_free_device(test, t->parent);	/* unbind */
+	KUNIT_EXPECT_EQ(test, t->destroyed, 0);
+	KUNIT_EXPECT_EQ(test, t->devmem_released, 0);
+	KUNIT_EXPECT_FALSE(test, completion_done(&t->released));
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+
+	KUNIT_ASSERT_EQ(test, 0, vm_munmap(addr, size));
+	KUNIT_EXPECT_EQ(test, t->devmem_released, 1);
+	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
+	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
+	KUNIT_EXPECT_FALSE(test, t->destroy_preemptible);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+	KUNIT_EXPECT_PTR_NE(test, t->release_task, current);
 	KUNIT_EXPECT_FALSE(test, t->release_atomic);
 	KUNIT_EXPECT_EQ(test, t->owner_refs_at_release, 1);
 	devhold_flush();
@@ -208,8 +355,7 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 			      GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, blocker);
 
-	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_init(&t->dpagemap, NULL, t->drm,
-						  &drm_pagemap_test_ops));
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
 	/* Keep the devhold worker busy so the released hold stays queued. */
 	devhold_put(blocker);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&b.entered, WAIT));
@@ -239,6 +385,7 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(drm_pagemap_test_release_atomic),
 	KUNIT_CASE(drm_pagemap_test_going_provider),
 	KUNIT_CASE(drm_pagemap_test_foreign_holder_unbind),
+	KUNIT_CASE(drm_pagemap_test_device_private_unbind),
 	KUNIT_CASE(drm_pagemap_test_reinit_while_queued),
 	{}
 };
