@@ -26,6 +26,7 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_kunit_helpers.h>
 #include <drm/drm_pagemap.h>
+#include <drm/drm_pagemap_util.h>
 
 #define WAIT	(10 * HZ)
 #define MEM_SIZE	SZ_2M		/* of device-private memory */
@@ -40,6 +41,7 @@ struct drm_pagemap_test {
 	struct dev_pagemap pgmap;	/* its struct pages */
 	struct drm_pagemap_devmem devmem;
 	int devmem_released;
+	int created;			/* by a cache lookup */
 	int destroyed;
 	bool destroy_preemptible;
 	int owner_refs_at_destroy;	/* the provider is pinned across destroy */
@@ -320,8 +322,10 @@ static void drm_pagemap_test_device_private_unbind(struct kunit *test)
 }
 
 /*
- * Reinit from the cache while the previous hold is still queued: the old
- * and the new hold are independent, every count comes back.
+ * Reinit from the cache while the previous hold is still queued: a lookup in
+ * the provider's drm_pagemap_cache reinitialises the inactive pagemap with a
+ * new hold; the old and the new hold are independent, every count comes
+ * back.
  */
 struct drm_pagemap_test_blocker {
 	struct completion entered, go;
@@ -339,14 +343,39 @@ static const struct devhold_ops drm_pagemap_test_blocker_ops = {
 	.put = drm_pagemap_test_block,
 };
 
+/* A cache lookup that creates the pagemap on a miss, as drivers do it. */
+static struct drm_pagemap *drm_pagemap_test_lookup(struct kunit *test,
+						   struct drm_pagemap_test *t,
+						   struct drm_pagemap_cache *cache)
+{
+	struct drm_pagemap *dpagemap;
+
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_cache_lock_lookup(cache));
+	dpagemap = drm_pagemap_get_from_cache(cache);
+	if (!dpagemap && !drm_pagemap_test_init(t)) {
+		t->created++;
+		dpagemap = &t->dpagemap;
+		drm_pagemap_cache_set_pagemap(cache, dpagemap);
+	}
+	drm_pagemap_cache_unlock_lookup(cache);
+	return dpagemap;
+}
+
 static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 {
 	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
 	unsigned int refs = kref_read(&t->drm->ref);
 	struct drm_pagemap_test_blocker b;
+	struct drm_pagemap_shrinker *shrinker;
+	struct drm_pagemap_cache *cache;
 	struct devhold_domain *domain;
+	struct drm_pagemap *dpagemap;
 	struct devhold *blocker;
 
+	shrinker = drm_pagemap_shrinker_create_devm(t->drm);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, shrinker);
+	cache = drm_pagemap_cache_create_devm(shrinker);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cache);
 	init_completion(&b.entered);
 	init_completion(&b.go);
 	domain = devhold_domain_create("drm-pagemap-test");
@@ -355,15 +384,20 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 			      GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, blocker);
 
-	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
+	dpagemap = drm_pagemap_test_lookup(test, t, cache);
+	KUNIT_ASSERT_PTR_EQ(test, dpagemap, &t->dpagemap);
 	/* Keep the devhold worker busy so the released hold stays queued. */
 	devhold_put(blocker);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&b.entered, WAIT));
-	drm_pagemap_put(&t->dpagemap);
-	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
+	drm_pagemap_put(dpagemap);
+	/* Inactive in the cache, not destroyed; its hold is queued. */
+	KUNIT_EXPECT_EQ(test, t->destroyed, 0);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
 
-	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_reinit(&t->dpagemap));
+	/* The lookup reinitialises the cached pagemap with a new hold. */
+	dpagemap = drm_pagemap_test_lookup(test, t, cache);
+	KUNIT_ASSERT_PTR_EQ(test, dpagemap, &t->dpagemap);
+	KUNIT_EXPECT_EQ(test, t->created, 1);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 2);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 2);
 
@@ -372,11 +406,13 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
 
-	drm_pagemap_put(&t->dpagemap);
+	drm_pagemap_put(dpagemap);
 	devhold_flush();
-	KUNIT_EXPECT_EQ(test, t->destroyed, 2);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
+	/* The provider's unbind takes the cache and its inactive pagemap. */
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
 	devhold_domain_destroy(domain);
 }
 
