@@ -13,8 +13,8 @@
 #                       devtools/baseline/*.txt (known base failures)
 #   make series         format-patch the series with a cover letter into out/
 #   make bisect-check   build every step of the series (UML, incremental)
-#   make mutants        broken variants of lib/devhold.c and drm_pagemap.c
-#                       must fail the tests
+#   make mutants        broken variants of lib/devhold.c, xe_module.c and
+#                       drm_pagemap.c must fail the tests
 #   make bite           the drm_gpuvm and drm_pagemap suites must fail on
 #                       the unconverted code (the series just before each
 #                       conversion)
@@ -121,9 +121,10 @@ bite: assemble
 	devtools/bite.sh $(WORK) $(O)/bisect $(RES) $(CONFIGS_uml) $(PROJECT_uml) \
 		-- $(CONFIGS_x86_64) $(PROJECT_x86_64)
 
-# Deliberately broken variants of lib/devhold.c and drm_pagemap.c must fail
-# their suites.
+# Deliberately broken variants of lib/devhold.c, xe_module.c and
+# drm_pagemap.c must fail their suites.
 mutants: assemble
 	@mkdir -p $(RES)
 	devtools/mutants.sh devhold $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/mutants.sh xe $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
