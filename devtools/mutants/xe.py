@@ -9,13 +9,13 @@ MUTANTS = [
     # Module exit does not wait for the devices still alive.
     ('wait-skips-count',
      ['xe_devices_test_wait_live'],
-     '\tdevhold_domain_wait_idle(xe_devices);\n\tdrm_dev_release_barrier();\n',
+     '\tdevhold_domain_wait_idle(xe_devices_domain);\n\tdrm_dev_release_barrier();\n',
      '\tdrm_dev_release_barrier();\n'),
     # Module exit does not wait for the end of the releases.
     ('wait-skips-barrier',
      ['xe_devices_test_wait_release_tail'],
-     '\tdevhold_domain_wait_idle(xe_devices);\n\tdrm_dev_release_barrier();\n',
-     '\tdevhold_domain_wait_idle(xe_devices);\n'),
+     '\tdevhold_domain_wait_idle(xe_devices_domain);\n\tdrm_dev_release_barrier();\n',
+     '\tdevhold_domain_wait_idle(xe_devices_domain);\n'),
     # The count drops when the device is unbound, not at its release.
     ('count-drops-at-unbind',
      ['xe_devices_test_count'],

@@ -7,8 +7,11 @@
  */
 
 #include <kunit/test.h>
+#include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/device.h>
 #include <linux/kthread.h>
+#include <linux/slab.h>
 
 #include <drm/drm_drv.h>
 #include <drm/drm_kunit_helpers.h>
@@ -18,32 +21,59 @@
 #include "xe_device_types.h"
 #include "xe_module.h"
 
-#define WAIT	(10 * HZ)
+#define XE_DEVICES_TEST_WAIT	(10 * HZ)
 
 struct xe_devices_test {
-	struct kunit *test;
 	struct device *parent;
 	struct xe_device *xe;
 	long count_in_action;		/* seen by a later release action */
 	struct completion entered;	/* a release action started */
 	struct completion go;		/* let it finish */
+	struct completion started;	/* the waiter runs */
 	struct completion waited;	/* xe_devices_wait() returned */
 	struct completion put;		/* the last put returned */
+	atomic_t threads;		/* running threads that use this */
 };
+
+/*
+ * Runs after the device is gone.  A thread of a failed case may still use
+ * the data, waiting for a device that another case leaked: leave it then.
+ */
+static void xe_devices_test_free(void *p)
+{
+	struct xe_devices_test *t = p;
+
+	if (!atomic_read(&t->threads))
+		kfree(t);
+}
+
+/* Runs before the device is released: a blocked release action goes on. */
+static void xe_devices_test_go(void *p)
+{
+	struct xe_devices_test *t = p;
+
+	complete_all(&t->go);
+}
 
 static struct xe_devices_test *xe_devices_test_dev(struct kunit *test)
 {
-	struct xe_devices_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct xe_devices_test *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->test = test;
 	init_completion(&t->entered);
 	init_completion(&t->go);
+	init_completion(&t->started);
 	init_completion(&t->waited);
 	init_completion(&t->put);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   xe_devices_test_free,
+							   t));
 	t->parent = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->parent);
 	t->xe = xe_kunit_helper_alloc_xe_device(test, t->parent);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   xe_devices_test_go,
+							   t));
 	return t;
 }
 
@@ -66,32 +96,50 @@ static int xe_devices_test_wait_fn(void *p)
 {
 	struct xe_devices_test *t = p;
 
+	complete(&t->started);
 	xe_devices_wait();
 	complete(&t->waited);
+	atomic_dec(&t->threads);
 	return 0;
 }
 
-/* Unbind: the device's last reference goes with its parent. */
+/* Unbind: the device's last reference goes with the parent's driver. */
 static int xe_devices_test_unbind_fn(void *p)
 {
 	struct xe_devices_test *t = p;
 
-	drm_kunit_helper_free_device(t->test, t->parent);
+	device_release_driver(t->parent);
 	complete(&t->put);
+	atomic_dec(&t->threads);
 	return 0;
 }
 
 static void xe_devices_test_run(struct kunit *test, int (*fn)(void *),
 				struct xe_devices_test *t)
 {
-	KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(fn, t, "xe-devices-test")));
+	struct task_struct *task;
+
+	atomic_inc(&t->threads);
+	task = kthread_run(fn, t, "xe-devices-test");
+	if (IS_ERR(task))
+		atomic_dec(&t->threads);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+}
+
+static int xe_devices_test_init(struct kunit *test)
+{
+	if (xe_devices_count() < 0)
+		kunit_skip(test, "xe's module init did not set the count up");
+	return 0;
 }
 
 /* xe_devices_wait() waits for all xe devices: none may be alive elsewhere. */
 static void xe_devices_test_need_idle(struct kunit *test)
 {
-	if (xe_devices_count())
-		kunit_skip(test, "%ld xe devices are alive", xe_devices_count());
+	long n = xe_devices_count();
+
+	if (n)
+		kunit_skip(test, "%ld xe devices are alive", n);
 }
 
 /*
@@ -123,10 +171,13 @@ static void xe_devices_test_wait_live(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, xe_devices_add(&t->xe->drm));
 
 	xe_devices_test_run(test, xe_devices_test_wait_fn, t);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->started,
+								  XE_DEVICES_TEST_WAIT));
 	KUNIT_EXPECT_EQ_MSG(test, 0UL, wait_for_completion_timeout(&t->waited, HZ / 5),
 			    "xe_devices_wait() returned while a device is alive");
 	drm_kunit_helper_free_device(test, t->parent);	/* the last put */
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->waited, WAIT));
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->waited,
+							       XE_DEVICES_TEST_WAIT));
 }
 
 /*
@@ -146,15 +197,20 @@ static void xe_devices_test_wait_release_tail(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, xe_devices_add(&t->xe->drm));
 
 	xe_devices_test_run(test, xe_devices_test_unbind_fn, t);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->entered, WAIT));
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->entered,
+								  XE_DEVICES_TEST_WAIT));
 	KUNIT_EXPECT_EQ(test, xe_devices_count(), 0);
 
 	xe_devices_test_run(test, xe_devices_test_wait_fn, t);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->started,
+								  XE_DEVICES_TEST_WAIT));
 	KUNIT_EXPECT_EQ_MSG(test, 0UL, wait_for_completion_timeout(&t->waited, HZ / 5),
 			    "xe_devices_wait() returned while a release runs");
-	complete(&t->go);
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->waited, WAIT));
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->put, WAIT));
+	complete_all(&t->go);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->waited,
+							       XE_DEVICES_TEST_WAIT));
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->put,
+							       XE_DEVICES_TEST_WAIT));
 }
 
 static struct kunit_case xe_devices_tests[] = {
@@ -166,6 +222,7 @@ static struct kunit_case xe_devices_tests[] = {
 
 static struct kunit_suite xe_devices_test_suite = {
 	.name = "xe_devices",
+	.init = xe_devices_test_init,
 	.test_cases = xe_devices_tests,
 };
 
