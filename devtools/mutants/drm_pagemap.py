@@ -9,7 +9,8 @@ MUTANTS = [
     # The puts of the provider's device and module run in the releasing
     # context, as a pin without deferred release would.
     ('synchronous-provider-put',
-     ['drm_pagemap_test_foreign_holder_unbind',
+     ['drm_pagemap_test_release_atomic',
+      'drm_pagemap_test_foreign_holder_unbind',
       'drm_pagemap_test_device_private_unbind',
       'drm_pagemap_test_reinit_while_queued'],
      '\tdrm_dev_unhold(dev_hold);\n}',
