@@ -56,6 +56,11 @@ struct drm_pagemap_test {
 	int owner_refs_at_release;
 };
 
+static bool drm_pagemap_test_wait(struct completion *done)
+{
+	return wait_for_completion_timeout(done, DRM_PAGEMAP_TEST_WAIT);
+}
+
 struct drm_pagemap_test_dev {
 	struct drm_device drm;
 	struct drm_pagemap_test *t;
@@ -247,8 +252,7 @@ static void drm_pagemap_test_release_atomic(struct kunit *test)
 	drm_pagemap_put(&t->dpagemap);
 	spin_unlock_irqrestore(&lock, flags);
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released,
-								  DRM_PAGEMAP_TEST_WAIT));
+	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&t->released));
 	KUNIT_EXPECT_PTR_NE(test, t->release_task, current);
 	KUNIT_EXPECT_FALSE(test, t->release_atomic);
 	devhold_flush();
@@ -294,8 +298,7 @@ static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
 	spin_unlock_irqrestore(&lock, flags);
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
 	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released,
-								  DRM_PAGEMAP_TEST_WAIT));
+	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&t->released));
 	KUNIT_EXPECT_FALSE(test, t->release_atomic);
 	KUNIT_EXPECT_EQ(test, t->owner_refs_at_release, 1);
 	devhold_flush();
@@ -348,8 +351,7 @@ static void drm_pagemap_test_device_private_unbind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
 	if (DRM_PAGEMAP_TEST_SEES_ATOMIC)
 		KUNIT_EXPECT_FALSE(test, t->destroy_preemptible);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released,
-								  DRM_PAGEMAP_TEST_WAIT));
+	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&t->released));
 	KUNIT_EXPECT_PTR_NE(test, t->release_task, current);
 	KUNIT_EXPECT_FALSE(test, t->release_atomic);
 	KUNIT_EXPECT_EQ(test, t->owner_refs_at_release, 1);
@@ -451,8 +453,7 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 	KUNIT_ASSERT_PTR_EQ(test, dpagemap, &t->dpagemap);
 	/* Keep the devhold worker busy so the released hold stays queued. */
 	devhold_put(blocker);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&b->entered,
-								  DRM_PAGEMAP_TEST_WAIT));
+	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&b->entered));
 	drm_pagemap_put(dpagemap);
 	/* Inactive in the cache, not destroyed; its hold is queued. */
 	KUNIT_EXPECT_EQ(test, t->destroyed, 0);

@@ -77,6 +77,11 @@ static struct xe_devices_test *xe_devices_test_dev(struct kunit *test)
 	return t;
 }
 
+static bool xe_devices_test_wait(struct completion *done)
+{
+	return wait_for_completion_timeout(done, XE_DEVICES_TEST_WAIT);
+}
+
 static void xe_devices_test_record(struct drm_device *drm, void *p)
 {
 	struct xe_devices_test *t = p;
@@ -171,13 +176,11 @@ static void xe_devices_test_wait_live(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, xe_devices_add(&t->xe->drm));
 
 	xe_devices_test_run(test, xe_devices_test_wait_fn, t);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->started,
-								  XE_DEVICES_TEST_WAIT));
+	KUNIT_ASSERT_TRUE(test, xe_devices_test_wait(&t->started));
 	KUNIT_EXPECT_EQ_MSG(test, 0UL, wait_for_completion_timeout(&t->waited, HZ / 5),
 			    "xe_devices_wait() returned while a device is alive");
 	drm_kunit_helper_free_device(test, t->parent);	/* the last put */
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->waited,
-							       XE_DEVICES_TEST_WAIT));
+	KUNIT_EXPECT_TRUE(test, xe_devices_test_wait(&t->waited));
 }
 
 /*
@@ -197,20 +200,16 @@ static void xe_devices_test_wait_release_tail(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, xe_devices_add(&t->xe->drm));
 
 	xe_devices_test_run(test, xe_devices_test_unbind_fn, t);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->entered,
-								  XE_DEVICES_TEST_WAIT));
+	KUNIT_ASSERT_TRUE(test, xe_devices_test_wait(&t->entered));
 	KUNIT_EXPECT_EQ(test, xe_devices_count(), 0);
 
 	xe_devices_test_run(test, xe_devices_test_wait_fn, t);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->started,
-								  XE_DEVICES_TEST_WAIT));
+	KUNIT_ASSERT_TRUE(test, xe_devices_test_wait(&t->started));
 	KUNIT_EXPECT_EQ_MSG(test, 0UL, wait_for_completion_timeout(&t->waited, HZ / 5),
 			    "xe_devices_wait() returned while a release runs");
 	complete_all(&t->go);
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->waited,
-							       XE_DEVICES_TEST_WAIT));
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->put,
-							       XE_DEVICES_TEST_WAIT));
+	KUNIT_EXPECT_TRUE(test, xe_devices_test_wait(&t->waited));
+	KUNIT_EXPECT_TRUE(test, xe_devices_test_wait(&t->put));
 }
 
 static struct kunit_case xe_devices_tests[] = {
