@@ -47,7 +47,11 @@ for c in $commits; do
 		if [ ${#upstream[@]} -gt 0 ]; then
 			g diff --stat=72 "$c^" "$c" -- "${upstream[@]}"
 			echo
-			g diff --full-index "$c^" "$c" -- "${upstream[@]}"
+			# An empty context line is stored empty, not as one space:
+			# git apply and patch read it the same, and the stored patch
+			# has no trailing whitespace (checkpatch checks tracked files
+			# as source files).
+			g diff --full-index "$c^" "$c" -- "${upstream[@]}" | sed 's/^ $//'
 		fi
 	} >"$tmp/$name"
 	echo "$name" $added >>"$tmp/series"

@@ -15,4 +15,9 @@ MUTANTS = [
       'drm_pagemap_test_reinit_while_queued'],
      '\tdrm_dev_unhold(dev_hold);\n}',
      '\tdev_hold->ops->put(dev_hold->obj);\n\tmodule_put(dev_hold->owner);\n}'),
+    # No pin at all: the pagemap keeps a bare pointer to the provider.
+    ('no-provider-pin',
+     ['drm_pagemap_test_pin_and_release', 'drm_pagemap_test_going_provider'],
+     '\tstruct devhold *dev_hold = drm_dev_hold(dpagemap->drm, GFP_KERNEL);\n',
+     '\tstruct devhold *dev_hold = NULL;\n'),
 ]
