@@ -5,7 +5,11 @@
 #   make check          the whole gate: deps, both tiers, the no-THP build,
 #                       static checks; closes with "N passed, N failed"
 #   make x86_64         the x86_64 KUnit tier (QEMU, TCG)
-#   make nothp          build-only x86_64 config without transparent huge pages
+#   make vm             the VM harness on the x86_64 tier's kernel: real module
+#                       unloads, busted controls, a DRM driver, IGT peer suites
+#   make torture        the unload torture alone, long: ITER=N (default 1000)
+#   make nothp          x86_64 config without transparent huge pages: builds
+#                       the GPU SVM, pagemap and Xe objects
 #   make users          arm64 cross build of the changed drm_gpuvm users
 #                       (panthor, imagination, msm, nouveau) with W=1
 #   make static         checkpatch, kernel-doc, sparse + W=1
@@ -39,13 +43,13 @@ KC := devtools/kunit
 export JOBS
 
 CONFIGS_uml := $(KC)/common.config $(KC)/uml.config
-CONFIGS_x86_64 := $(KC)/common.config $(KC)/x86_64.config
+CONFIGS_x86_64 := $(KC)/common.config $(KC)/x86_64.config $(KC)/vm.config
 PROJECT_uml := $(KC)/project.config $(KC)/uml-project.config
 PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
-.PHONY: uml x86_64 nothp nothp-base users bite check static baseline series bisect-check export mutants \
+.PHONY: uml x86_64 vm torture nothp nothp-base users bite check static baseline series bisect-check export mutants \
 	assemble deps base clean help
 
 help:
@@ -71,12 +75,34 @@ uml x86_64: assemble
 	@grep -E "Testing complete|Elapsed" $(RES)/$@.log || true
 	devtools/judge.sh $@ $(WORK) $(O)/$@ $(RES) $(CONFIGS_$@) $(PROJECT_$@)
 
+# The VM harness boots the x86_64 tier's kernel (vm.config makes it bootable
+# and builds the test modules): one x86_64 build serves both.
+ITER ?= 1000
+vm: assemble
+	@mkdir -p $(RES)
+	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64 $(RES)/x86_64-build \
+		$(CONFIGS_x86_64) $(PROJECT_x86_64) >/dev/null
+	devtools/vm.sh $(WORK) $(O)/x86_64 $(RES)
+
+torture: assemble
+	@mkdir -p $(RES)
+	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64 $(RES)/x86_64-build \
+		$(CONFIGS_x86_64) $(PROJECT_x86_64) >/dev/null
+	VM_ITER=$(ITER) VM_SECS=$$(( $(ITER) * 10 )) VM_TIMEOUT=$$(( $(ITER) * 12 + 600 )) \
+		devtools/vm.sh $(WORK) $(O)/x86_64 $(RES) unload
+
 # The no-THP configuration: a build, judged by its exit status.  nothp-base
 # shows that the unpatched base fails to build it.
+# Only the objects the configuration is about: linking a whole kernel proves
+# nothing more here.
+NOTHP_OBJS := $(addprefix drivers/gpu/drm/,drm_pagemap.o drm_gpusvm.o drm_gpuvm.o \
+	xe/xe_svm.o xe/xe_vm.o xe/xe_migrate.o xe/xe_module.o)
 nothp: assemble
 	@mkdir -p $(RES)
-	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64-nothp $(RES)/nothp \
+	KUNIT_CMD=config devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64-nothp $(RES)/nothp \
 		$(KC)/nothp.config $(KC)/nothp-project.config
+	. devtools/ccache.sh; $(MAKE) -s -C $(WORK) O=$(CURDIR)/$(O)/x86_64-nothp ARCH=x86_64 \
+		CC="$$devhold_cc" $(NOTHP_OBJS)
 
 nothp-base:
 	@mkdir -p $(RES)

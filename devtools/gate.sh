@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole gate: both KUnit tiers judged against the base's known failures,
-# the no-THP build, the arm64 build of the drivers no tier configures, and
+# the VM harness (real module unloads), the no-THP build, the arm64 build of the drivers no tier configures, and
 # the static checks.  Closes with "N passed, N failed"
 # counting KUnit cases and checks; exits non-zero when anything failed.
 set -uo pipefail
@@ -38,6 +38,21 @@ for t in $tiers; do
 	fi
 done
 
+# The VM harness boots the x86_64 tier's kernel.
+case " $tiers " in *" x86_64 "*)
+	rm -f "$RES/vm.counts"
+	step vm make --no-print-directory vm
+	if [ -f "$RES/vm.counts" ]; then
+		read -r p f <"$RES/vm.counts"
+		passed=$((passed + p))
+		failed=$((failed + f))
+	else
+		echo "gate: the VM harness produced no results" >&2
+		failed=$((failed + 1))
+	fi
+	;;
+esac
+
 if step nothp make --no-print-directory nothp; then
 	passed=$((passed + 1))
 else
@@ -66,6 +81,7 @@ echo
 echo "gate summary ($(( $(date +%s) - start )) s):"
 printf '  %s\n' "${lines[@]}"
 for t in $tiers; do [ -f "$RES/$t.gate" ] && sed 's/^/  /' "$RES/$t.gate"; done
+[ -f "$RES/vm.summary" ] && sed 's/^/  /' "$RES/vm.summary"
 [ -f "$RES/static.summary" ] && sed 's/^/  /' "$RES/static.summary"
 echo
 echo "$passed passed, $failed failed"

@@ -64,6 +64,7 @@
 
 /* hold->flags */
 #define DEVHOLD_PUT	0	/* devhold_put() was called */
+#define DEVHOLD_DELAY_ARMED	1	/* debug delay: the deadline is drawn */
 
 static unsigned int wait_warn_secs = 10;
 module_param(wait_warn_secs, uint, 0644);
@@ -176,7 +177,7 @@ static void devhold_debug_report_holds(struct devhold_domain *domain,
 	list_for_each_entry(hold, &domain->holds, debug.link) {
 		devhold_out(s, "  hold %p on %s (%p) owner %s, held %u ms, taken at:\n",
 			    hold, devhold_name(hold), hold->obj,
-			    hold->owner ? module_name(hold->owner) : "built-in",
+			    hold->owner ? module_name(hold->owner) : "none",
 			    jiffies_to_msecs(jiffies - hold->debug.since));
 		nr = hold->debug.stack ?
 		     stack_depot_fetch(hold->debug.stack, &entries) : 0;
@@ -361,7 +362,7 @@ EXPORT_SYMBOL_GPL(devhold_domain_report);
 
 /**
  * devhold_domain_create() - create a domain
- * @name: name used in reports; must stay valid until the domain is freed
+ * @name: name used in reports; copied
  *
  * Context: process context, may sleep.
  * Return: the domain, or NULL when out of memory.
@@ -373,11 +374,12 @@ struct devhold_domain *devhold_domain_create(const char *name)
 	domain = kzalloc_obj(*domain);
 	if (!domain)
 		return NULL;
-	if (init_srcu_struct_fast(&domain->srcu)) {
+	domain->name = kstrdup_const(name, GFP_KERNEL);
+	if (!domain->name || init_srcu_struct_fast(&domain->srcu)) {
+		kfree_const(domain->name);
 		kfree(domain);
 		return NULL;
 	}
-	domain->name = name;
 	refcount_set(&domain->ref, 1);
 	atomic_long_set(&domain->nobjs, 0);
 	atomic_long_set(&domain->nholds, 0);
@@ -393,6 +395,7 @@ static void devhold_domain_unref(struct devhold_domain *domain)
 		return;
 	devhold_debug_domain_fini(domain);
 	cleanup_srcu_struct(&domain->srcu);
+	kfree_const(domain->name);
 	kfree(domain);
 }
 
@@ -525,14 +528,28 @@ struct devhold *devhold_get_device(struct devhold_domain *domain,
 EXPORT_SYMBOL_GPL(devhold_get_device);
 
 #ifdef CONFIG_DEVHOLD_DEBUG_DELAY
+static bool debug_delay = true;
+module_param(debug_delay, bool, 0644);
+MODULE_PARM_DESC(debug_delay, "Delay each deferred release by 1 to 4 seconds");
+
 static atomic_t devhold_flushing = ATOMIC_INIT(0);
 static LLIST_HEAD(devhold_delayed);	/* the worker's own */
 
 static bool devhold_delay(struct devhold *hold, unsigned long *next)
 {
-	unsigned long due = hold->debug.due;
+	unsigned long due;
 
-	if (atomic_read(&devhold_flushing) || time_after_eq(jiffies, due))
+	if (atomic_read(&devhold_flushing) || !READ_ONCE(debug_delay))
+		return false;
+	/*
+	 * The deadline is drawn here, in the worker: devhold_put() may run in
+	 * hard interrupt context, where the random pool's lock may not be
+	 * taken (it sleeps on PREEMPT_RT).
+	 */
+	if (!test_and_set_bit(DEVHOLD_DELAY_ARMED, &hold->flags))
+		hold->debug.due += HZ + get_random_u32_below(3 * HZ + 1);
+	due = hold->debug.due;
+	if (time_after_eq(jiffies, due))
 		return false;
 	if (!*next || time_before(due, *next))
 		*next = due;
@@ -542,7 +559,7 @@ static bool devhold_delay(struct devhold *hold, unsigned long *next)
 
 static void devhold_delay_set(struct devhold *hold)
 {
-	hold->debug.due = jiffies + HZ + get_random_u32_below(3 * HZ + 1);
+	hold->debug.due = jiffies;	/* when it was put */
 }
 
 static struct llist_node *devhold_take(void)
@@ -610,9 +627,10 @@ static void devhold_finish(struct devhold *hold)
 {
 	struct devhold_domain *domain = hold->domain;
 
+	/* Out of the reports before the object and its code can go. */
+	devhold_debug_untrack(hold);
 	hold->ops->put(hold->obj);
 	module_put(hold->owner);
-	devhold_debug_untrack(hold);
 	trace_devhold_release(hold, domain->name);
 	atomic_long_dec(&domain->nholds);
 	devhold_free(hold);
@@ -959,7 +977,11 @@ static int __init devhold_init(void)
 		     sizeof(struct devhold) != 6 * sizeof(void *));
 
 	devhold_cache = KMEM_CACHE(devhold, 0);
-	devhold_wq = alloc_workqueue("devhold", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	/*
+	 * Not WQ_MEM_RECLAIM: nothing in reclaim waits for a release, and a
+	 * release may flush or destroy queues without it (a driver's).
+	 */
+	devhold_wq = alloc_workqueue("devhold", WQ_UNBOUND, 0);
 	if (!devhold_cache || !devhold_wq)
 		panic("devhold: cannot initialise\n");
 	devhold_debug_init();

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Deliberately broken controls: each runs one unload scenario with a broken
+# variant of the test modules and must make the kernel report a use after
+# free, a module refcount WARN or an oops.  The harness (vm/run.sh with
+# VM_EXPECT_FAILURE) boots a kernel per control and fails when the report
+# does not come: a test that cannot fail proves nothing.  The correct
+# variants of the same scenarios are cases of devhold_unload.sh.
+#
+# Usage: devhold_busted.sh nopin|ignored_get|nobarrier
+
+. "$(dirname "$0")/lib.sh"
+
+crashed() { dmesg | grep -qE 'BUG: |Oops|general protection fault|WARNING: .*module_put'; }
+going() { [ "$(cat /sys/module/$P/initstate 2>/dev/null)" = going ]; }
+
+echo "TAP version 13"
+echo "1..1"
+case $1 in
+nopin)
+	# A plain device reference, no module pin: the provider unloads, the
+	# last put runs its release code from freed module memory.
+	run modprobe $P counted=0 ndevs=1 &&
+	run modprobe test_devhold_holder busted=nopin &&
+	ctl take 4 &&
+	echo $P.0 > $PDRV/unbind &&
+	run rmmod $P &&
+	ctl drop
+	;;
+ignored_get)
+	# The 7.3 drm_pagemap pattern: (void)try_module_get() on a going module
+	# and an unconditional module_put() later.
+	run modprobe $P counted=1 ndevs=1 &&
+	run modprobe test_devhold_holder &&
+	ctl take 4 &&
+	{ run rmmod $P & } &&
+	until_true 10 going &&
+	ctl dup ignored_get &&
+	ctl drop
+	;;
+nobarrier)
+	# A count and a wait without the release barrier: the module exit
+	# returns when the count drops, the release tail runs on in freed code.
+	run modprobe $P counted=1 ndevs=1 busted=nobarrier release_tail_ms=2000 &&
+	run modprobe test_devhold_holder &&
+	ctl take 4 &&
+	{ run rmmod $P & } &&
+	until_true 10 going &&
+	ctl drop
+	;;
+*)
+	echo "not ok 1 unknown control '$1'"
+	exit 1
+	;;
+esac
+rc=$?
+if [ $rc != 0 ]; then
+	echo "not ok 1 busted $1: the scenario did not run (status $rc)"
+	exit 1
+fi
+if until_true 30 crashed; then
+	echo "ok 1 busted $1: the kernel reported it"
+else
+	echo "not ok 1 busted $1: no kernel report"
+	exit 1
+fi

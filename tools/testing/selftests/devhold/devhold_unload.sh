@@ -1,0 +1,284 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unload a devhold provider module while other code holds its devices.
+#
+# Loads test_devhold_provider and test_devhold_holder, takes references on
+# the provider's devices from several threads, unbinds the devices through
+# sysfs and unloads the provider while references are out, then drops them
+# from random contexts after random delays.  Covers both lifetime models:
+#
+#  - pinned: holds pin the provider module; rmmod fails until they are gone;
+#  - counted: the provider's exit waits for its devices; rmmod waits, reports
+#    the holder after devhold.wait_warn_secs, and finishes when the last
+#    reference goes; a hold that would pin the going module is refused.
+#
+# Then a torture loop of random iterations of both, a share of them with
+# slab and page allocation fault injection aimed at the test modules.  The
+# kernel log is judged by the harness (vm/check-log.py), not here.
+#
+# Usage: devhold_unload.sh [ITERATIONS [SECONDS]]   (default 100, 600)
+
+ITER=${1:-${TORTURE_ITER:-100}}
+SECS=${2:-${TORTURE_SECS:-600}}
+. "$(dirname "$0")/lib.sh"
+
+misuse() { cat "$DBG/devhold/misuse" 2>/dev/null || echo 0; }
+domain_live() { grep -q "^domain $P:" "$DBG/devhold/holds" 2>/dev/null; }
+
+unbind_some() {	# unbind a random subset (at least one) of the provider's devices
+	local d n=0
+	for d in "$PDRV/$P".*; do
+		[ -e "$d" ] || continue
+		if [ $n -eq 0 ] || [ $((RANDOM % 2)) -eq 0 ]; then
+			basename "$d" > "$PDRV/unbind" || return 1
+			n=$((n + 1))
+		fi
+	done
+}
+
+# After a failed case: put everything back (the holder's exit drops what it
+# holds, which lets a waiting rmmod of the provider finish).
+cleanup() {
+	fault_off
+	echo 10 > /sys/module/devhold/parameters/wait_warn_secs
+	loaded test_devhold_holder && run rmmod test_devhold_holder
+	loaded $P && run rmmod $P
+	wait
+}
+
+# rmmod of the provider in the background; rmmod_wait collects it.
+rmmod_bg() { run rmmod $P & rmmod_pid=$!; }
+rmmod_wait() {	# within 150 s, or drop the holder to unblock it
+	if ! until_true 150 '! kill -0 $rmmod_pid 2>/dev/null'; then
+		diag "rmmod $P stuck: $(grep "^domain $P" "$DBG/devhold/holds")"
+		run rmmod test_devhold_holder
+	fi
+	wait $rmmod_pid
+}
+
+fault_on() {	# PERCENT
+	local f
+	for f in failslab fail_page_alloc; do
+		[ -d "$DBG/$f" ] || continue
+		echo 1 > "$DBG/$f/task-filter"
+		echo N > "$DBG/$f/ignore-gfp-wait"
+		echo 0 > "$DBG/$f/verbose"
+		echo -1 > "$DBG/$f/times"
+		echo "$1" > "$DBG/$f/probability"
+	done
+	[ -d "$DBG/fail_page_alloc" ] && echo 0 > "$DBG/fail_page_alloc/min-order"
+}
+fault_off() {
+	local f
+	for f in failslab fail_page_alloc; do
+		[ -d "$DBG/$f" ] && echo 0 > "$DBG/$f/probability"
+	done
+}
+
+# Every count back to zero: holder empty, provider and its domain gone,
+# no misuse reported by devhold.
+check_clean() {	# WHAT MISUSE_BEFORE
+	local what=$1 m0=$2 bad=
+	if loaded test_devhold_holder; then
+		[ "$(hstat held)" = 0 ] || bad="$bad held=$(hstat held)"
+		[ "$(hstat pending)" = 0 ] || bad="$bad pending=$(hstat pending)"
+		[ "$(hstat wrong_ctx)" = 0 ] || bad="$bad wrong_ctx=$(hstat wrong_ctx)"
+	fi
+	loaded $P && bad="$bad provider-still-loaded"
+	domain_live && bad="$bad domain-still-live"
+	[ "$(misuse)" = "$m0" ] || bad="$bad misuse=$(misuse)(was $m0)"
+	if [ -n "$bad" ]; then
+		diag "$what:$bad"
+		return 1
+	fi
+}
+
+[ "$(id -u)" = 0 ] || skip_all "must run as root"
+modinfo $P >/dev/null 2>&1 || skip_all "$P not built (CONFIG_TEST_DEVHOLD=m)"
+[ -d "$DBG/devhold" ] || skip_all "needs CONFIG_DEBUG_DEVHOLD"
+echo "TAP version 13"
+echo "1..6"
+echo 10 > /sys/module/devhold/parameters/wait_warn_secs
+
+# 1. Pinned model: rmmod fails while a hold is out, succeeds after.
+pinned() {	# NREFS TAIL_MS
+	local m0 rc
+	m0=$(misuse)
+	run modprobe $P counted=0 ndevs=2 release_tail_ms="$2" || return 1
+	run modprobe test_devhold_holder || return 1
+	ctl take "$1" || return 1
+	[ "$(hstat held)" = "$1" ] || { diag "held $(hstat held), wanted $1"; return 1; }
+	[ "$(cat /sys/module/$P/refcnt)" -ge "$1" ] || { diag "refcnt $(cat /sys/module/$P/refcnt)"; return 1; }
+	unbind_some || return 1
+	run rmmod $P && { diag "rmmod succeeded with $1 holds out"; return 1; }
+	loaded $P || { diag "provider gone with holds out"; return 1; }
+	ctl drop && ctl wait || return 1
+	until_true 30 '[ "$(cat /sys/module/$P/refcnt)" = 0 ]' ||
+		{ diag "refcnt stays $(cat /sys/module/$P/refcnt)"; return 1; }
+	run rmmod $P || return 1
+	rc=0
+	check_clean pinned "$m0" || rc=1
+	run rmmod test_devhold_holder || rc=1
+	return $rc
+}
+if pinned 32 0; then ok "pinned: rmmod fails while held, succeeds after"
+else fail "pinned: rmmod fails while held, succeeds after"; cleanup; fi
+
+# 2. Counted model: rmmod waits, reports the holder, ends with the last put;
+#    a hold that would pin the going module is refused, a device hold is not.
+counted() {	# NREFS TAIL_MS
+	local m0 rc=0 n
+	m0=$(misuse)
+	dmesg -C
+	echo 1 > /sys/module/devhold/parameters/wait_warn_secs
+	run modprobe $P counted=1 ndevs=3 release_tail_ms="$2" || return 1
+	run modprobe test_devhold_holder || return 1
+	ctl take "$1" || return 1
+	[ "$(cat /sys/module/$P/refcnt)" = 0 ] || { diag "counted holds pin the module"; return 1; }
+	unbind_some || return 1
+	rmmod_bg
+	until_true 10 '[ "$(cat /sys/module/$P/initstate 2>/dev/null)" = going ]' ||
+		{ diag "provider never went"; rc=1; }
+	until_true 15 'dmesg | grep -q "domain $P still busy"' ||
+		{ diag "no report while rmmod waits"; rc=1; }
+	until_true 5 'dmesg | grep -A40 "domain $P still busy" | grep -q "\[test_devhold_holder\]"' ||
+		{ diag "report does not name the holder"; rc=1; }
+	kill -0 $rmmod_pid 2>/dev/null || { diag "rmmod returned with devices held"; rc=1; }
+	n=$(hstat enodev)
+	echo 1 > /sys/module/test_devhold_holder/parameters/pin
+	ctl dup
+	[ "$(hstat enodev)" = $((n + $1)) ] ||
+		{ diag "module-pinning holds on a going module: enodev $(hstat enodev), wanted $((n + $1))"; rc=1; }
+	echo -1 > /sys/module/test_devhold_holder/parameters/pin
+	ctl dup
+	[ "$(hstat held)" = $((2 * $1)) ] || { diag "device holds during unload: held $(hstat held)"; rc=1; }
+	ctl drop && ctl wait || rc=1
+	rmmod_wait || { diag "rmmod failed"; rc=1; }
+	echo 10 > /sys/module/devhold/parameters/wait_warn_secs
+	check_clean counted "$m0" || rc=1
+	run rmmod test_devhold_holder || rc=1
+	return $rc
+}
+if counted 8 0; then ok "counted: rmmod waits for the holds and reports the holder"
+else fail "counted: rmmod waits for the holds and reports the holder"; cleanup; fi
+
+# 3. Counted with a release tail: module exit waits for the release code
+#    that runs after the count dropped (busted=nobarrier is the control).
+if counted 8 300; then ok "counted: module exit waits for release tails"
+else fail "counted: module exit waits for release tails"; cleanup; fi
+
+# 4. Allocation failures while taking holds and creating devices: counts
+#    stay balanced, nothing leaks (kmemleak is judged by the harness).
+faults() {
+	local m0 rc=0 i taken enomem failed_loads=0 failed_holds=0
+	m0=$(misuse)
+	for i in 1 2 3 4 5 6; do
+		# Odd rounds fail the provider's set-up, even rounds the holds.
+		[ $((i % 2)) = 1 ] && fault_on 20
+		if ! run modprobe $P counted=$((i / 2 % 2)) ndevs=4 make_it_fail=1; then
+			fault_off
+			failed_loads=$((failed_loads + 1))
+			check_clean "faults: failed provider load" "$m0" || rc=1
+			continue
+		fi
+		fault_off
+		run modprobe test_devhold_holder make_it_fail=1 || return 1
+		[ $((i % 2)) = 0 ] && fault_on 20
+		ctl take 64
+		fault_off
+		taken=$(hstat taken) enomem=$(hstat enomem)
+		failed_holds=$((failed_holds + enomem))
+		[ $((taken + enomem + $(hstat unbound) + $(hstat enodev))) = 64 ] ||
+			{ diag "take 64: taken $taken enomem $enomem unbound $(hstat unbound)"; rc=1; }
+		ctl drop && ctl wait || rc=1
+		until_true 30 '[ "$(cat /sys/module/$P/refcnt)" = 0 ]'
+		run rmmod $P || rc=1
+		check_clean faults "$m0" || rc=1
+		run rmmod test_devhold_holder || rc=1
+	done
+	diag "faults: $failed_loads provider loads and $failed_holds holds failed by injection"
+	# The injection must have hit something, or this proves nothing.
+	[ $failed_loads -gt 0 ] && [ $failed_holds -gt 0 ] ||
+		{ diag "no failure injected in loads or in holds"; rc=1; }
+	return $rc
+}
+if [ ! -d "$DBG/failslab" ]; then
+	ok "faults # SKIP no CONFIG_FAILSLAB"
+elif faults; then ok "faults: failed holds and devices leave counts balanced"
+else fail "faults: failed holds and devices leave counts balanced"; cleanup; fi
+
+# 5. Torture: random iterations of both models.
+torture_one() {
+	local m0 counted ndevs nrefs tail finj rc=0
+	m0=$(misuse)
+	counted=$((RANDOM % 2)) ndevs=$((RANDOM % 4 + 1)) nrefs=$((RANDOM % 64 + 1))
+	tail=0
+	[ $counted = 1 ] && [ $((RANDOM % 4)) = 0 ] && tail=$((RANDOM % 20))
+	finj=0
+	[ -d "$DBG/failslab" ] && [ $((RANDOM % 4)) = 0 ] && finj=1
+	[ $finj = 1 ] && fault_on 5
+	if ! run modprobe $P counted=$counted ndevs="$ndevs" release_tail_ms=$tail make_it_fail=$finj; then
+		fault_off
+		[ $finj = 1 ] && { check_clean "torture: failed load" "$m0"; return; }
+		diag "provider load failed without fault injection"
+		return 1
+	fi
+	fault_off
+	run modprobe test_devhold_holder threads=$((RANDOM % 4 + 1)) \
+		max_delay_ms=$((RANDOM % 20)) make_it_fail=$finj || return 1
+	[ $finj = 1 ] && fault_on 5
+	ctl take "$nrefs" || [ $finj = 1 ] || rc=1
+	fault_off
+	[ $((RANDOM % 2)) = 0 ] && unbind_some
+	if [ $counted = 1 ]; then
+		rmmod_bg
+		[ $((RANDOM % 2)) = 0 ] &&
+			until_true 10 '[ "$(cat /sys/module/$P/initstate 2>/dev/null)" != live ]'
+		ctl drop && ctl wait || rc=1
+		rmmod_wait || { diag "counted rmmod failed"; rc=1; }
+	else
+		[ "$(hstat held)" != 0 ] && run rmmod $P &&
+			{ diag "pinned rmmod succeeded with $(hstat held) holds"; rc=1; }
+		ctl drop && ctl wait || rc=1
+		until_true 30 '[ "$(cat /sys/module/$P/refcnt 2>/dev/null || echo 0)" = 0 ]'
+		if loaded $P; then run rmmod $P || rc=1; fi
+	fi
+	check_clean "torture counted=$counted ndevs=$ndevs nrefs=$nrefs tail=$tail finj=$finj" "$m0" || rc=1
+	run rmmod test_devhold_holder || rc=1
+	return $rc
+}
+start=$SECONDS it=0 bad=0
+while [ $it -lt "$ITER" ] && [ $((SECONDS - start)) -lt "$SECS" ]; do
+	it=$((it + 1))
+	if ! torture_one; then
+		bad=$((bad + 1))
+		cleanup
+	fi
+done
+diag "torture: $it iterations in $((SECONDS - start)) s, $bad failed"
+if [ $it -gt 0 ] && [ $bad = 0 ]; then ok "torture: $it iterations"
+else fail "torture: $it iterations, $bad failed"; fi
+
+# 6. Every context a put was made from was seen, and was what it claimed.
+ctxs() {
+	local c m0 rc=0
+	m0=$(misuse)
+	run modprobe $P counted=1 ndevs=2 || return 1
+	run modprobe test_devhold_holder max_delay_ms=5 || return 1
+	ctl take 200 && ctl drop && ctl wait || rc=1
+	for c in process timer hardirq work irqoff; do
+		[ "$(hstat ctx_$c)" -gt 0 ] || { diag "no put from $c"; rc=1; }
+	done
+	[ "$(hstat wrong_ctx)" = 0 ] || { diag "wrong_ctx $(hstat wrong_ctx)"; rc=1; }
+	diag "puts: $(awk '/^ctx_/ { printf "%s=%s ", $1, $2 }' "$H/stats")"
+	run rmmod $P || rc=1
+	check_clean contexts "$m0" || rc=1
+	run rmmod test_devhold_holder || rc=1
+	return $rc
+}
+if ctxs; then ok "puts from process, timer, hardirq, work and IRQs-off contexts"
+else fail "puts from process, timer, hardirq, work and IRQs-off contexts"; cleanup; fi
+
+diag "$((ntest - nfail)) passed, $nfail failed"
+[ $nfail = 0 ]
