@@ -95,7 +95,8 @@ torture: assemble
 # shows that the unpatched base fails to build it.
 # Only the objects the configuration is about: linking a whole kernel proves
 # nothing more here.
-NOTHP_OBJS := $(addprefix drivers/gpu/drm/,drm_pagemap.o drm_gpusvm.o drm_gpuvm.o \
+NOTHP_OBJS := lib/devhold.o lib/tests/devhold_kunit.o \
+	$(addprefix drivers/gpu/drm/,drm_pagemap.o drm_gpusvm.o drm_gpuvm.o tests/drm_pagemap_test.o \
 	xe/xe_svm.o xe/xe_vm.o xe/xe_migrate.o xe/xe_module.o)
 nothp: assemble
 	@mkdir -p $(RES)

@@ -15,6 +15,7 @@
 crashed() { dmesg | grep -qE 'BUG: |Oops|general protection fault|WARNING: .*module_put'; }
 going() { [ "$(cat /sys/module/$P/initstate 2>/dev/null)" = going ]; }
 
+dmesg -C
 echo "TAP version 13"
 echo "1..1"
 case $1 in

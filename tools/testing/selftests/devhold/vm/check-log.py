@@ -345,7 +345,10 @@ def main():
         print(f'known failure: {k}: {why}')
 
     if expect:
-        if matched:
+        if matched and (tap['ok'] < 1 or tap['notok']):
+            print(f'expected failure seen, but the scenario did not pass its own checks: {matched}')
+            passed, failed = 0, 1
+        elif matched:
             print(f'expected failure seen: {matched}')
             passed, failed = 1, 0
         else:
@@ -364,6 +367,9 @@ def main():
             failed += 1
         if tap['exit'] != '0':
             print('failure: no "# devhold-vm: exit 0" line')
+            failed += 1
+        if not tap['kmemleak']:
+            print('failure: no kmemleak scan (the kernel has DEBUG_KMEMLEAK)')
             failed += 1
     print(f'{passed} passed, {failed} failed')
     return 0 if failed == 0 else 1

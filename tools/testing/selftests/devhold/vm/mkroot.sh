@@ -83,7 +83,12 @@ if ! command -v debootstrap >/dev/null 2>&1 && [ ! -x /usr/sbin/debootstrap ]; t
 fi
 PATH=$PATH:/usr/sbin:/sbin
 
-archive=$("$repo/devtools/fetch-base.sh" --archive-uri)
+# The archive address of this machine's apt configuration: given by the
+# caller (the project's devtools/vm.sh), or read by the project's script.
+archive=${DEVHOLD_ARCHIVE:-}
+if [ -z "$archive" ] && [ -x "$repo/devtools/fetch-base.sh" ]; then
+	archive=$("$repo/devtools/fetch-base.sh" --archive-uri)
+fi
 [ -n "$archive" ] || { log "no Debian archive in the apt configuration"; exit 1; }
 
 tmp=$cache/vmroot.new
