@@ -36,6 +36,7 @@
  * waited for, and debugfs (devhold/) shows live holds and list statistics.
  * CONFIG_DEVHOLD_DEBUG_DELAY delays every deferred release by a random 1 to
  * 4 seconds to expose code that assumes it ran already.
+ * The boot parameter devhold.debug_delay=0 turns the delay off.
  */
 
 #include <linux/debugfs.h>
@@ -662,7 +663,9 @@ static void devhold_work_fn(struct work_struct *work)
  * happened before the call have completed (with CONFIG_DEVHOLD_DEBUG_DELAY
  * too: a flush overrides the delay).
  *
- * Context: process context, may sleep.  Not from an object's put callback.
+ * Context: process context, may sleep.  Not from an object's put callback,
+ * and not from reclaim or a WQ_MEM_RECLAIM worker: the worker that finishes
+ * holds is not WQ_MEM_RECLAIM, as releases may flush queues that are not.
  */
 void devhold_flush(void)
 {
