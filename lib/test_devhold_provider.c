@@ -60,7 +60,6 @@ static bool make_it_fail;
 module_param(make_it_fail, bool, 0444);
 MODULE_PARM_DESC(make_it_fail, "Let fault injection (task-filter) fail the device set-up");
 
-
 struct tdp_obj {
 	struct device dev;
 	struct devhold_domain *domain;

@@ -28,7 +28,8 @@ DDRV=/sys/bus/platform/drivers/$D
 # known failure (TODO), anything else failed.
 result() {	# N RC DESCRIPTION
 	local todo
-	todo=$(printf '%s\n' "${KNOWN:-}" | awk -v n="$1" '$1 == n { $1 = ""; sub(/^ /, ""); print }')
+	todo=$(printf '%s\n' "${KNOWN:-}" |
+		awk -v n="$1" '$1 == n { $1 = ""; sub(/^ /, ""); print }')
 	if [ "$2" = 0 ]; then
 		ok "$3${todo:+ # TODO $todo}"
 	elif [ "$2" = 2 ] && [ -n "$todo" ]; then
@@ -80,7 +81,10 @@ else
 	ctl drop && ctl wait || rc=1
 	until_true 60 '! kill -0 $pid 2>/dev/null'
 	wait $pid
-	loaded $D && ! until_true 60 'run rmmod $D' && { diag "refcnt $(cat /sys/module/$D/refcnt)"; rc=1; }
+	if loaded $D && ! until_true 60 'run rmmod $D'; then
+		diag "refcnt $(cat /sys/module/$D/refcnt)"
+		rc=1
+	fi
 	run rmmod test_devhold_holder || rc=1
 	loaded $D && { diag "$D still loaded"; rc=1; }
 fi

@@ -61,7 +61,9 @@ if [ ${#gpus[@]} -ge 2 ]; then igt xe_multigpu_svm; else skip "xe_multigpu_svm n
 if [ ${#gpus[@]} -ge 2 ]; then
 	IGT_FORCE_DRIVER=xe "$IGT_DIR/xe_multigpu_svm" >/tmp/peer.log 2>&1 &
 	pid=$!
-	until grep -q "Starting subtest" /tmp/peer.log || ! kill -0 $pid 2>/dev/null; do sleep 0.1; done
+	until grep -q "Starting subtest" /tmp/peer.log || ! kill -0 $pid 2>/dev/null; do
+		sleep 0.1
+	done
 	echo "${gpus[1]}" > /sys/bus/pci/drivers/xe/unbind
 	wait $pid
 	rc=0

@@ -325,7 +325,8 @@ def main():
     if tap['start'] is None:
         print('vm: init never started the command (no "# devhold-vm: start")')
     else:
-        print(f'vm: start {tap["start"]}; exit {tap["exit"] if tap["exit"] is not None else "missing"}')
+        status = tap['exit'] if tap['exit'] is not None else 'missing'
+        print(f'vm: start {tap["start"]}; exit {status}')
     ran = tap['ok'] + len(tap['notok']) + tap['todo']
     print(f'tap: {tap["ok"]} ok ({tap["skip"]} skipped), {len(tap["notok"])} not ok, '
           f'{tap["todo"]} todo; plan {tap["plan"] if tap["plans"] else "missing"}, '

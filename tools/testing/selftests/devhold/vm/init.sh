@@ -9,9 +9,10 @@
 # Runs /devhold/cmd with stdout and stderr on /dev/ttyS1 (the TAP serial),
 # bracketed by "# devhold-vm: start NAME" and "# devhold-vm: exit STATUS",
 # then dumps kmemleak between "# kmemleak-begin" and "# kmemleak-end" (each
-# line prefixed "# ", so the stream stays valid TAP) and powers off.  Kernel messages stay on ttyS0 (the console).  Oopses are not
-# made fatal: busted controls oops on purpose and their output must reach
-# the host.  No busybox here: coreutils, util-linux, procps and dash only.
+# line prefixed "# ", so the stream stays valid TAP) and powers off.
+# Kernel messages stay on ttyS0 (the console).  Oopses are not made fatal:
+# busted controls oops on purpose and their output must reach the host.
+# No busybox here: coreutils, util-linux, procps and dash only.
 
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 HOME=/root

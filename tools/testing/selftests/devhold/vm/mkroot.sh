@@ -107,7 +107,8 @@ gpg=checked
 log "debootstrap $suite ($packages) into $root; log: $cache/vmroot.log"
 if [ "${DEVHOLD_VMROOT_NOGPG:-0}" = 1 ] || ! run_debootstrap --keyring="$keyring"; then
 	if [ "${DEVHOLD_VMROOT_NOGPG:-0}" != 1 ] &&
-		! grep -qE '^E: .*([Ss]ignature|signed|[Kk]ey|NO_PUBKEY|EXPKEYSIG)' "$cache/vmroot.log"; then
+		! grep -qE '^E: .*([Ss]ignature|signed|[Kk]ey|NO_PUBKEY|EXPKEYSIG)' \
+			"$cache/vmroot.log"; then
 		log "debootstrap failed:"
 		tail -n 20 "$cache/vmroot.log" >&2
 		exit 1
@@ -130,7 +131,8 @@ $sudo mkdir -p "$tmp/devhold" "$tmp/usr/lib/modules"
 $sudo rm -rf "$tmp/var/cache/apt/archives/"*.deb "$tmp/var/lib/apt/lists/"* 2>/dev/null || true
 
 # shellcheck disable=SC2016 # ${Version} is dpkg-query's, not ours
-igt=$($sudo chroot "$tmp" dpkg-query -W -f='${Version}' igt-gpu-tools-tests 2>/dev/null || echo unknown)
+igt=$($sudo chroot "$tmp" dpkg-query -W -f='${Version}' igt-gpu-tools-tests 2>/dev/null ||
+	echo unknown)
 # shellcheck disable=SC2016
 kmodv=$($sudo chroot "$tmp" dpkg-query -W -f='${Version}' kmod 2>/dev/null || echo unknown)
 

@@ -122,7 +122,8 @@ if [ "$(cat "$base.id" 2>/dev/null)" != "$want" ] || [ ! -f "$base" ]; then
 		install -m 0755 "$here/init.sh" "$root/devhold/init.sh"
 		used=$(du -sm "$root" | cut -f1)
 		rm -f "$base.new" "$base.id"
-		mke2fs -q -t ext4 -L devhold-root -d "$root" "$base.new" "$((used + used / 4 + 1024))M" >/dev/null
+		mke2fs -q -t ext4 -L devhold-root -d "$root" "$base.new" \
+			"$((used + used / 4 + 1024))M" >/dev/null
 		mv "$base.new" "$base"
 		echo "$want" >"$base.id"
 		log "root image built in $(secs "$tb") s: $base"
