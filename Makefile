@@ -49,7 +49,8 @@ PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
-.PHONY: uml x86_64 vm torture nothp nothp-base users bite check static baseline series bisect-check export mutants \
+.PHONY: uml x86_64 vm torture nothp nothp-base users bite check static baseline baseline-uml \
+	baseline-x86_64 series bisect-check export mutants \
 	assemble deps base clean help
 
 help:
@@ -122,14 +123,20 @@ users: assemble
 static: assemble
 	devtools/static.sh $(WORK) $(O)
 
-baseline:
+# The base's KUnit results per tier; with x86_64, also the IGT peer suites
+# booted on the base kernel (the same configuration as the series' VM kernel,
+# the harness scripts from the work tree).
+baseline: $(addprefix baseline-,$(TIERS))
+
+baseline-uml baseline-x86_64: baseline-%:
 	@mkdir -p $(RES)
-	set -e; for t in $(TIERS); do \
-		devtools/kunit.sh "$(base_dir)" $$t $(O)/base-$$t $(RES)/base-$$t \
-			$(KC)/common.config $(KC)/$$t.config || true; \
-		devtools/compare.py --make-baseline $$t $(RES)/base-$$t.cases \
-			devtools/baseline/$$t.txt; \
-	done
+	devtools/kunit.sh "$(base_dir)" $* $(O)/base-$* $(RES)/base-$* $(CONFIGS_$*) || true
+	devtools/compare.py --make-baseline $* $(RES)/base-$*.cases devtools/baseline/$*.txt
+	if [ $* = x86_64 ]; then \
+		$(MAKE) --no-print-directory assemble && \
+		VM_KSRC="$(base_dir)" devtools/vm.sh $(WORK) $(O)/base-x86_64 $(RES)/base igt; \
+		devtools/igt-compare.py --make-baseline $(RES)/base/vm/igt.tap \
+			devtools/baseline/igt.txt; fi
 
 series: assemble
 	devtools/series.sh $(WORK) out/series

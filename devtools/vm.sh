@@ -24,6 +24,9 @@
 #
 #   vm.sh WORK BUILD_DIR RESULTS_DIR [BOOT...]
 #
+# The scripts come from WORK; the kernel and its modules from BUILD_DIR, built
+# from WORK or, with VM_KSRC=TREE, from TREE (the base, for "make baseline").
+#
 # Writes RESULTS_DIR/vm.counts ("passed failed") and vm.summary.
 set -uo pipefail
 
@@ -62,8 +65,8 @@ for b in $boots; do
 	timeout=300
 	case $b in
 	unload)
-		cmd=(/devhold/devhold_unload.sh "${VM_ITER:-100}" "${VM_SECS:-420}")
-		timeout=${VM_TIMEOUT:-$((${VM_SECS:-420} + 480))}
+		cmd=(/devhold/devhold_unload.sh "${VM_ITER:-50}" "${VM_SECS:-240}")
+		timeout=${VM_TIMEOUT:-$((${VM_SECS:-240} + 480))}
 		;;
 	unload-delay)
 		cmd=(/devhold/devhold_unload.sh "${VM_DELAY_ITER:-10}" 240)
@@ -90,7 +93,7 @@ for b in $boots; do
 		r = $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); print r "\t" $0 }' "$known" 2>/dev/null)
 	VM_TIMEOUT=$timeout VM_EXPECT_FAILURE=$expect_re VM_APPEND=$append VM_QEMU_ARGS=$qemu \
 		VM_EXTRA=$tmp/known VM_KNOWN_REPORTS=$reports \
-		"$vm/run.sh" "$work" "$bdir" "$res/vm" "$b" "${cmd[@]}" >"$res/vm/$b.out" 2>&1
+		"$vm/run.sh" "${VM_KSRC:-$work}" "$bdir" "$res/vm" "$b" "${cmd[@]}" >"$res/vm/$b.out" 2>&1
 	rc=$?
 	grep -E '^(report|known|expected|failure|tap|kernel reports|kmemleak):' "$res/vm/$b.out" | head -n 20
 	grep -E '^# (torture|faults|puts)' "$res/vm/$b.tap" 2>/dev/null
@@ -109,6 +112,11 @@ for b in $boots; do
 		sed 's/^/  /' "$res/vm/igt.table" | tee -a "$res/vm.summary"
 	fi
 	grep -h -E '^known failure:' "$res/vm/$b.out" | sed "s/^/vm: $b: /" | tee -a "$res/vm.summary"
+	while IFS=$'\t' read -r re why; do
+		[ -n "$re" ] || continue
+		grep -qE "$re" "$res/vm/$b.console" 2>/dev/null ||
+			say "$b: known report no longer seen, remove it: $re ($why)"
+	done <<<"$reports"
 	grep -h -E '^(not )?ok [0-9]+ .*# TODO' "$res/vm/$b.tap" 2>/dev/null |
 		sed "s/^/vm: $b: known failure: /" | tee -a "$res/vm.summary"
 	grep -h -E '^ok [0-9]+ .*# TODO' "$res/vm/$b.tap" 2>/dev/null |
