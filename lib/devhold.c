@@ -12,36 +12,43 @@
  * code that is gone.  devhold gives the three pieces every such helper
  * otherwise open-codes:
  *
- * * Holds (devhold_get(), devhold_put()): a hold pins a provider object and
- *   the module that owns the provider's code.  Taking a hold fails with
- *   -ENODEV when that module is already going.  Dropping a hold is safe from
- *   any context (hardirq, IRQs off, spinlocks, reclaim, folio free, fence
- *   signalling): it is one lock-free list push.  A built-in worker finishes
- *   it: object put first, then module put, then the hold is freed.
+ * * Holds (devhold_get(), devhold_put()): a hold pins a provider object
+ *   and, unless the provider's domain counts its objects, the module that
+ *   owns the provider's code.  Dropping a hold is safe in hardirq context,
+ *   with IRQs off, under spinlocks and raw spinlocks, in reclaim, in a folio
+ *   free callback and inside a dma-fence signalling section (not in NMI):
+ *   it pushes the hold on its domain's list and queues the domain's release
+ *   work.  That work finishes it, in order of the puts: object put first,
+ *   then module put, then the hold is freed.
  *
  * * Domains (devhold_domain_create()): a domain, usually one per driver or
  *   subsystem, counts the objects it created and the holds taken on them,
- *   and has release sections (devhold_release_begin()) with a barrier
- *   (devhold_release_barrier()) that waits for every release section that
- *   has started.  devhold_domain_wait_idle() is the module-exit helper: it
- *   waits until the domain's last object is released, reporting who still
- *   holds what while that takes long, then runs the barrier.
+ *   has its own release work, and has release sections
+ *   (devhold_release_begin()) with a barrier (devhold_release_barrier())
+ *   that waits for every release section that has started.
+ *   devhold_domain_wait_idle() is the module-exit helper: it waits until
+ *   the domain's last object is released, reporting who still holds what
+ *   while that takes long, finishes the puts so far and runs the barrier.
  *
  * * Deferred-free lists (devhold_list_init()): entries pushed lock-free from
  *   any context, freed later in process context by devhold_list_drain() or
  *   by the list's own work item.
  *
- * With CONFIG_DEBUG_DEVHOLD every live hold is tracked with the stack that
- * took it, reports name the holds a domain still has when it is destroyed or
- * waited for, and debugfs (devhold/) shows live holds and list statistics.
- * CONFIG_DEVHOLD_DEBUG_DELAY delays every deferred release by a random 1 to
- * 4 seconds to expose code that assumes it ran already.
- * The boot parameter devhold.debug_delay=0 turns the delay off.
+ * Two lifetime models: by default a hold pins the provider's module, and an
+ * rmmod of the provider fails while a hold is out.  A domain created with
+ * %DEVHOLD_DOMAIN_COUNTED is one whose provider waits for its objects in its
+ * module_exit (devhold_domain_wait_idle()); holds there pin the object only,
+ * and the rmmod waits for them instead of failing.
+ *
+ * With CONFIG_DEBUG_DEVHOLD (lib/devhold_debug.c) every live hold is tracked
+ * with the stack that took it, a double put reports the stacks of the get
+ * and of the first put, and debugfs (devhold/) shows live holds and list
+ * statistics.  CONFIG_DEVHOLD_DEBUG_DELAY delays every deferred release by a
+ * random 1 to 4 seconds to expose code that assumes it ran already; the boot
+ * parameter devhold.debug_delay=0 turns that off.
  */
 
-#include <linux/debugfs.h>
 #include <linux/device.h>
-#include <linux/devhold.h>
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/init.h>
@@ -50,39 +57,39 @@
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/random.h>
-#include <linux/sched/clock.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_buf.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
-#include <linux/stacktrace.h>
-#include <linux/workqueue.h>
 #include <kunit/visibility.h>
+
+#include "devhold_internal.h"
 
 #define CREATE_TRACE_POINTS
 #include <trace/events/devhold.h>
 
-/* hold->flags */
-#define DEVHOLD_PUT	0	/* devhold_put() was called */
-#define DEVHOLD_DELAY_ARMED	1	/* debug delay: the deadline is drawn */
+/* For tests that act at an exact point of a put or a push. */
+EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_put);
+EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_list_push);
 
 static unsigned int wait_warn_secs = 10;
 module_param(wait_warn_secs, uint, 0644);
 MODULE_PARM_DESC(wait_warn_secs,
 		 "Seconds devhold_domain_wait_idle() waits before reporting, and between reports");
 
-static struct kmem_cache *devhold_cache;
+struct kmem_cache *devhold_cache;
 static struct workqueue_struct *devhold_wq;
-static LLIST_HEAD(devhold_pending);
-static void devhold_work_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(devhold_work, devhold_work_fn);
 
-/* Misuse detected (double put, put after destroy, ...): read by the tests. */
-VISIBLE_IF_KUNIT atomic_t devhold_misuse = ATOMIC_INIT(0);
+/* Every domain until it is freed; for devhold_flush() and debugfs. */
+DEFINE_MUTEX(devhold_domains_lock);
+LIST_HEAD(devhold_domains);
+
+/* Misuse detected (double put, put after destroy, ...): debugfs and tests. */
+atomic_t devhold_misuse = ATOMIC_INIT(0);
 EXPORT_SYMBOL_IF_KUNIT(devhold_misuse);
 
-#define devhold_misuse(cond, fmt, ...) ({				\
+#define devhold_misused(cond, fmt, ...) ({				\
 	bool __c = (cond);						\
 	if (unlikely(__c)) {						\
 		atomic_inc(&devhold_misuse);				\
@@ -91,13 +98,7 @@ EXPORT_SYMBOL_IF_KUNIT(devhold_misuse);
 	unlikely(__c);							\
 })
 
-/* Reports go to a seq_file, a seq_buf or the kernel log. */
-struct devhold_sink {
-	struct seq_file *m;
-	struct seq_buf *sb;
-};
-
-static __printf(2, 3) void devhold_out(struct devhold_sink *s, const char *fmt, ...)
+void devhold_out(struct devhold_sink *s, const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
@@ -114,223 +115,6 @@ static __printf(2, 3) void devhold_out(struct devhold_sink *s, const char *fmt, 
 	}
 	va_end(args);
 }
-
-#ifdef CONFIG_DEBUG_DEVHOLD
-static DEFINE_MUTEX(devhold_debug_mutex);
-static LIST_HEAD(devhold_domains);
-static DEFINE_SPINLOCK(devhold_lists_lock);	/* lists are torn down in any context */
-static LIST_HEAD(devhold_lists);
-static struct dentry *devhold_debugfs;
-
-#define DEVHOLD_STACK_DEPTH	16
-#define DEVHOLD_QUARANTINE	256
-
-/* Freed holds wait here, so that a late double put is caught, not a UAF. */
-static struct devhold *devhold_quarantine[DEVHOLD_QUARANTINE];
-static unsigned int devhold_quarantine_next;
-
-static void devhold_debug_track(struct devhold *hold, gfp_t gfp)
-{
-	struct devhold_domain *domain = hold->domain;
-	unsigned long entries[DEVHOLD_STACK_DEPTH];
-	unsigned int nr;
-	unsigned long flags;
-
-	nr = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-	hold->debug.stack = stack_depot_save(entries, nr, gfp);
-	hold->debug.since = jiffies;
-	spin_lock_irqsave(&domain->lock, flags);
-	list_add_tail(&hold->debug.link, &domain->holds);
-	spin_unlock_irqrestore(&domain->lock, flags);
-}
-
-static void devhold_debug_untrack(struct devhold *hold)
-{
-	struct devhold_domain *domain = hold->domain;
-	unsigned long flags;
-
-	spin_lock_irqsave(&domain->lock, flags);
-	list_del_init(&hold->debug.link);
-	spin_unlock_irqrestore(&domain->lock, flags);
-}
-
-/* Called from the worker only: no locking needed. */
-static void devhold_free(struct devhold *hold)
-{
-	struct devhold *old;
-
-	old = devhold_quarantine[devhold_quarantine_next];
-	devhold_quarantine[devhold_quarantine_next] = hold;
-	devhold_quarantine_next = (devhold_quarantine_next + 1) % DEVHOLD_QUARANTINE;
-	if (old)
-		kmem_cache_free(devhold_cache, old);
-}
-
-static void devhold_debug_report_holds(struct devhold_domain *domain,
-				       struct devhold_sink *s)
-{
-	struct devhold *hold;
-	unsigned long *entries;
-	unsigned long flags;
-	unsigned int nr, i;
-
-	spin_lock_irqsave(&domain->lock, flags);
-	list_for_each_entry(hold, &domain->holds, debug.link) {
-		devhold_out(s, "  hold %p on %s (%p) owner %s, held %u ms, taken at:\n",
-			    hold, devhold_name(hold), hold->obj,
-			    hold->owner ? module_name(hold->owner) : "none",
-			    jiffies_to_msecs(jiffies - hold->debug.since));
-		nr = hold->debug.stack ?
-		     stack_depot_fetch(hold->debug.stack, &entries) : 0;
-		for (i = 0; i < nr; i++)
-			devhold_out(s, "    %pS\n", (void *)entries[i]);
-	}
-	spin_unlock_irqrestore(&domain->lock, flags);
-}
-
-static void devhold_debug_domain_init(struct devhold_domain *domain)
-{
-	spin_lock_init(&domain->lock);
-	INIT_LIST_HEAD(&domain->holds);
-	mutex_lock(&devhold_debug_mutex);
-	list_add_tail(&domain->link, &devhold_domains);
-	mutex_unlock(&devhold_debug_mutex);
-}
-
-static void devhold_debug_domain_fini(struct devhold_domain *domain)
-{
-	mutex_lock(&devhold_debug_mutex);
-	list_del(&domain->link);
-	mutex_unlock(&devhold_debug_mutex);
-}
-
-static void devhold_debug_list_init(struct devhold_list *list)
-{
-	unsigned long flags;
-
-	list->first_push = 0;
-	list->worst_latency = 0;
-	spin_lock_irqsave(&devhold_lists_lock, flags);
-	list_add_tail(&list->link, &devhold_lists);
-	spin_unlock_irqrestore(&devhold_lists_lock, flags);
-}
-
-static void devhold_debug_list_fini(struct devhold_list *list)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&devhold_lists_lock, flags);
-	list_del(&list->link);
-	spin_unlock_irqrestore(&devhold_lists_lock, flags);
-}
-
-static void devhold_debug_list_pushed(struct devhold_list *list, bool first)
-{
-	if (first)
-		WRITE_ONCE(list->first_push, local_clock());
-}
-
-static void devhold_debug_list_drained(struct devhold_list *list)
-{
-	u64 first = READ_ONCE(list->first_push);
-	u64 lat;
-
-	if (!first)
-		return;
-	lat = local_clock() - first;
-	if (lat > READ_ONCE(list->worst_latency))
-		WRITE_ONCE(list->worst_latency, lat);
-}
-
-static int devhold_holds_show(struct seq_file *m, void *unused)
-{
-	struct devhold_sink s = { .m = m };
-	struct devhold_domain *domain;
-
-	mutex_lock(&devhold_debug_mutex);
-	list_for_each_entry(domain, &devhold_domains, link) {
-		seq_printf(m, "domain %s: %ld objects, %ld holds%s\n", domain->name,
-			   atomic_long_read(&domain->nobjs),
-			   atomic_long_read(&domain->nholds),
-			   domain->dead ? " (destroyed)" : "");
-		devhold_debug_report_holds(domain, &s);
-	}
-	mutex_unlock(&devhold_debug_mutex);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(devhold_holds);
-
-static int devhold_lists_show(struct seq_file *m, void *unused)
-{
-	struct devhold_list *list;
-
-	seq_puts(m, "name depth drained worst_latency_ns\n");
-	spin_lock_irq(&devhold_lists_lock);
-	list_for_each_entry(list, &devhold_lists, link)
-		seq_printf(m, "%s %ld %ld %llu\n", list->name,
-			   atomic_long_read(&list->depth),
-			   atomic_long_read(&list->drained),
-			   READ_ONCE(list->worst_latency));
-	spin_unlock_irq(&devhold_lists_lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(devhold_lists);
-
-static void __init devhold_debug_init(void)
-{
-	stack_depot_init();
-	devhold_debugfs = debugfs_create_dir("devhold", NULL);
-	debugfs_create_file("holds", 0400, devhold_debugfs, NULL, &devhold_holds_fops);
-	debugfs_create_file("lists", 0400, devhold_debugfs, NULL, &devhold_lists_fops);
-	debugfs_create_atomic_t("misuse", 0400, devhold_debugfs, &devhold_misuse);
-}
-#else
-static void devhold_debug_track(struct devhold *hold, gfp_t gfp)
-{
-}
-
-static void devhold_debug_untrack(struct devhold *hold)
-{
-}
-
-static void devhold_free(struct devhold *hold)
-{
-	kmem_cache_free(devhold_cache, hold);
-}
-
-static void devhold_debug_report_holds(struct devhold_domain *domain,
-				       struct devhold_sink *s)
-{
-}
-
-static void devhold_debug_domain_init(struct devhold_domain *domain)
-{
-}
-
-static void devhold_debug_domain_fini(struct devhold_domain *domain)
-{
-}
-
-static void devhold_debug_list_init(struct devhold_list *list)
-{
-}
-
-static void devhold_debug_list_fini(struct devhold_list *list)
-{
-}
-
-static void devhold_debug_list_pushed(struct devhold_list *list, bool first)
-{
-}
-
-static void devhold_debug_list_drained(struct devhold_list *list)
-{
-}
-
-static void __init devhold_debug_init(void)
-{
-}
-#endif
 
 static void devhold_report(struct devhold_domain *domain, struct devhold_sink *s,
 			   const char *why)
@@ -361,56 +145,113 @@ void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb)
 }
 EXPORT_SYMBOL_GPL(devhold_domain_report);
 
+static void devhold_domain_get(struct devhold_domain *domain)
+{
+	refcount_inc(&domain->ref);
+}
+
+static void devhold_domain_free(struct work_struct *work)
+{
+	struct devhold_domain *domain =
+		container_of(to_rcu_work(work), struct devhold_domain, free_work);
+
+	/* A put's late kick may have queued the work again: let it end. */
+	cancel_delayed_work_sync(&domain->work);
+	mutex_lock(&devhold_domains_lock);
+	list_del(&domain->link);
+	mutex_unlock(&devhold_domains_lock);
+	cleanup_srcu_struct(&domain->srcu);
+	lockdep_unregister_key(&domain->work_key);
+	lockdep_unregister_key(&domain->key);
+	kfree_const(domain->name);
+	kfree(domain);
+}
+
+/*
+ * The last reference may go in any context: the domain is freed from a work
+ * item after a grace period, as devhold_put() touches it under RCU after
+ * publishing a hold that the release work may finish at once.
+ */
+static void devhold_domain_unref(struct devhold_domain *domain)
+{
+	if (refcount_dec_and_test(&domain->ref))
+		queue_rcu_work(devhold_wq, &domain->free_work);
+}
+
+static void devhold_work_fn(struct work_struct *work);
+
 /**
  * devhold_domain_create() - create a domain
  * @name: name used in reports; copied
+ * @flags: 0, or %DEVHOLD_DOMAIN_COUNTED when the provider counts its objects
+ *	in the domain and waits for them in its module_exit; holds in such a
+ *	domain do not pin the owner module
  *
  * Context: process context, may sleep.
  * Return: the domain, or NULL when out of memory.
  */
-struct devhold_domain *devhold_domain_create(const char *name)
+struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags)
 {
 	struct devhold_domain *domain;
+	int err;
 
 	domain = kzalloc_obj(*domain);
 	if (!domain)
 		return NULL;
 	domain->name = kstrdup_const(name, GFP_KERNEL);
-	if (!domain->name || init_srcu_struct_fast(&domain->srcu)) {
-		kfree_const(domain->name);
-		kfree(domain);
-		return NULL;
-	}
+	if (!domain->name)
+		goto err_free;
+	lockdep_register_key(&domain->key);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	err = __init_srcu_struct_fast(&domain->srcu, domain->name, &domain->key);
+#else
+	err = init_srcu_struct_fast(&domain->srcu);
+#endif
+	if (err)
+		goto err_key;
+	domain->flags = flags;
 	refcount_set(&domain->ref, 1);
 	atomic_long_set(&domain->nobjs, 0);
 	atomic_long_set(&domain->nholds, 0);
 	init_waitqueue_head(&domain->wq);
+	init_llist_head(&domain->pending);
+	INIT_DELAYED_WORK(&domain->work, devhold_work_fn);
+	/* One class per domain: a put callback may flush another domain. */
+	lockdep_register_key(&domain->work_key);
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&domain->work.work.lockdep_map, "(work_completion)devhold",
+			 &domain->work_key, 0);
+#endif
+	INIT_RCU_WORK(&domain->free_work, devhold_domain_free);
 	devhold_debug_domain_init(domain);
+	mutex_lock(&devhold_domains_lock);
+	list_add_tail(&domain->link, &devhold_domains);
+	mutex_unlock(&devhold_domains_lock);
 	return domain;
+
+err_key:
+	lockdep_unregister_key(&domain->key);
+	kfree_const(domain->name);
+err_free:
+	kfree(domain);
+	return NULL;
 }
 EXPORT_SYMBOL_GPL(devhold_domain_create);
-
-static void devhold_domain_unref(struct devhold_domain *domain)
-{
-	if (!refcount_dec_and_test(&domain->ref))
-		return;
-	devhold_debug_domain_fini(domain);
-	cleanup_srcu_struct(&domain->srcu);
-	kfree_const(domain->name);
-	kfree(domain);
-}
 
 /**
  * devhold_domain_destroy() - destroy a domain
  * @domain: the domain, may be NULL
  *
- * Waits for release sections that have started, then drops the domain.
- * Objects still counted or holds still live are a bug of the caller: they
- * are reported with a WARN, and the domain's memory stays until the last of
- * those holds is put, so that late put is still safe (and also reported).
+ * Finishes the holds put so far, waits for release sections that have
+ * started, then drops the creator's reference.  Objects still counted or
+ * holds still live are a bug of the caller: they are reported with a WARN,
+ * and the domain's memory stays until the last of them is gone, so that
+ * their late uncount or put is still safe (and also reported).  Holds taken
+ * on a destroyed domain fail with -ENODEV while that memory stays.
  *
  * Context: process context, may sleep.  Not from a release section of
- * @domain.
+ * @domain, nor from its release work (a put callback of one of its holds):
+ * that is reported with a WARN, and the puts queued are not waited for.
  */
 void devhold_domain_destroy(struct devhold_domain *domain)
 {
@@ -419,16 +260,16 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 
 	if (!domain)
 		return;
-	if (devhold_misuse(READ_ONCE(domain->dead), "domain %s destroyed twice\n",
-			   domain->name))
+	if (devhold_misused(READ_ONCE(domain->dead), "domain %s destroyed twice\n",
+			    domain->name))
 		return;
-	devhold_flush();
+	devhold_domain_flush(domain);
 	devhold_release_barrier(domain);
 	nobjs = atomic_long_read(&domain->nobjs);
 	nholds = atomic_long_read(&domain->nholds);
-	if (devhold_misuse(nobjs || nholds,
-			   "domain %s destroyed with %ld objects and %ld holds\n",
-			   domain->name, nobjs, nholds))
+	if (devhold_misused(nobjs || nholds,
+			    "domain %s destroyed with %ld objects and %ld holds\n",
+			    domain->name, nobjs, nholds))
 		devhold_report(domain, &s, "leaks");
 	WRITE_ONCE(domain->dead, true);
 	devhold_domain_unref(domain);
@@ -440,16 +281,19 @@ EXPORT_SYMBOL_GPL(devhold_domain_destroy);
  * @domain: the provider's domain; the hold is counted and reported there
  * @ops: how to pin @obj; see &struct devhold_ops
  * @obj: the provider object
- * @owner: the module owning the provider's code, or NULL when built in
+ * @owner: the module owning the provider's code, or NULL when built in;
+ *	ignored in a %DEVHOLD_DOMAIN_COUNTED domain, whose provider waits for
+ *	its objects instead
  * @gfp: allocation flags for the hold (one small allocation)
  *
  * Pins @owner first: when it is already going (unloading), nothing is
  * pinned and -ENODEV is returned.  Then @ops->get pins @obj.  The hold is
  * given back with devhold_put().
  *
- * Context: any context @gfp allows.
+ * Context: any context @gfp allows, but NMI.
  * Return: the hold, ERR_PTR(-ENODEV) when @owner is going or @domain was
- * destroyed, ERR_PTR(-ENOMEM) when the allocation fails.
+ * destroyed, ERR_PTR(-ENOMEM) when the allocation fails, ERR_PTR(-EINVAL)
+ * (with a WARN) without @domain or @ops->put.
  */
 struct devhold *devhold_get(struct devhold_domain *domain,
 			    const struct devhold_ops *ops, void *obj,
@@ -457,11 +301,13 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 {
 	struct devhold *hold;
 
-	if (devhold_misuse(!domain || !ops || !ops->put, "%s: bad arguments\n", __func__))
+	if (devhold_misused(!domain || !ops || !ops->put, "%s: bad arguments\n", __func__))
 		return ERR_PTR(-EINVAL);
-	if (devhold_misuse(READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
-			   domain->name))
+	if (devhold_misused(READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
+			    domain->name))
 		return ERR_PTR(-ENODEV);
+	if (domain->flags & DEVHOLD_DOMAIN_COUNTED)
+		owner = NULL;
 	if (!try_module_get(owner)) {
 		pr_warn_ratelimited("devhold: %s: module %s is going, no hold taken\n",
 				    domain->name, module_name(owner));
@@ -472,17 +318,23 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 		module_put(owner);
 		return ERR_PTR(-ENOMEM);
 	}
+	/* A get racing the last put of a destroyed domain. */
+	if (!refcount_inc_not_zero(&domain->ref)) {
+		kmem_cache_free(devhold_cache, hold);
+		module_put(owner);
+		return ERR_PTR(-ENODEV);
+	}
 	hold->flags = 0;
 	hold->obj = obj;
 	hold->ops = ops;
 	hold->owner = owner;
 	hold->domain = domain;
-	refcount_inc(&domain->ref);
 	atomic_long_inc(&domain->nholds);
 	if (ops->get)
 		ops->get(obj);
-	devhold_debug_track(hold, gfp);
-	trace_devhold_get(hold, domain->name);
+	devhold_debug_get(hold, gfp);
+	if (trace_devhold_get_enabled())
+		trace_devhold_get(hold, domain->name, ops->name ? ops->name(obj) : "?");
 	return hold;
 }
 EXPORT_SYMBOL_GPL(devhold_get);
@@ -517,7 +369,7 @@ static const struct devhold_ops devhold_device_ops = {
  *
  * devhold_get() with get_device()/put_device() as the pin.
  *
- * Context: any context @gfp allows.
+ * Context: any context @gfp allows, but NMI.
  * Return: see devhold_get().
  */
 struct devhold *devhold_get_device(struct devhold_domain *domain,
@@ -528,99 +380,68 @@ struct devhold *devhold_get_device(struct devhold_domain *domain,
 }
 EXPORT_SYMBOL_GPL(devhold_get_device);
 
-#ifdef CONFIG_DEVHOLD_DEBUG_DELAY
-static bool debug_delay = true;
-module_param(debug_delay, bool, 0644);
-MODULE_PARM_DESC(debug_delay, "Delay each deferred release by 1 to 4 seconds");
-
-static atomic_t devhold_flushing = ATOMIC_INIT(0);
-static LLIST_HEAD(devhold_delayed);	/* the worker's own */
-
-static bool devhold_delay(struct devhold *hold, unsigned long *next)
+/*
+ * A second put must not read the object, call its ops or trust the domain:
+ * the first one may have been finished already.  With CONFIG_DEBUG_DEVHOLD
+ * finished holds are quarantined for a while, so this is reached (and the
+ * stacks of the get and of the first put are shown) instead of a
+ * use-after-free; without it, only a second put before the first was
+ * finished is caught.
+ */
+static void devhold_double_put(struct devhold *hold)
 {
-	unsigned long due;
-
-	if (atomic_read(&devhold_flushing) || !READ_ONCE(debug_delay))
-		return false;
-	/*
-	 * The deadline is drawn here, in the worker: devhold_put() may run in
-	 * hard interrupt context, where the random pool's lock may not be
-	 * taken (it sleeps on PREEMPT_RT).
-	 */
-	if (!test_and_set_bit(DEVHOLD_DELAY_ARMED, &hold->flags))
-		hold->debug.due += HZ + get_random_u32_below(3 * HZ + 1);
-	due = hold->debug.due;
-	if (time_after_eq(jiffies, due))
-		return false;
-	if (!*next || time_before(due, *next))
-		*next = due;
-	llist_add(&hold->node, &devhold_delayed);
-	return true;
+	atomic_inc(&devhold_misuse);
+	WARN(1, "devhold: double put of hold %p\n", hold);
+	devhold_debug_double_put(hold);
 }
-
-static void devhold_delay_set(struct devhold *hold)
-{
-	hold->debug.due = jiffies;	/* when it was put */
-}
-
-static struct llist_node *devhold_take(void)
-{
-	struct llist_node *a = llist_del_all(&devhold_pending);
-	struct llist_node *b = llist_del_all(&devhold_delayed);
-	struct llist_node *last = b;
-
-	if (!b)
-		return a;
-	while (last->next)
-		last = last->next;
-	last->next = a;
-	return b;
-}
-#else
-static bool devhold_delay(struct devhold *hold, unsigned long *next)
-{
-	return false;
-}
-
-static void devhold_delay_set(struct devhold *hold)
-{
-}
-
-static struct llist_node *devhold_take(void)
-{
-	return llist_del_all(&devhold_pending);
-}
-#endif
 
 /**
  * devhold_put() - give back a hold
  * @hold: the hold, may be NULL or an error pointer
  *
- * The hold is queued and finished by a built-in worker: the object is put
- * first, then the owner module, then the hold is freed.  The caller may
- * free or re-initialise whatever stored @hold right away.
+ * The hold is queued on its domain and finished by the domain's release
+ * work, in order of the puts (CONFIG_DEVHOLD_DEBUG_DELAY holds each back
+ * for a random time): the object is put first, then the owner module, then
+ * the hold is freed.  The caller may free or re-initialise
+ * whatever stored @hold right away.
  *
  * A second put of the same hold is reported with a WARN and ignored.
  *
- * Context: any context: hardirq, IRQs off, under spinlocks, in reclaim, in
- * a folio free callback, inside a dma-fence signalling section.  Never
- * sleeps, never allocates; one lock-free list push, plus queueing the
- * worker when the queue was empty.
+ * Context: any context where RCU is watching, but NMI: hardirq, IRQs off,
+ * under spinlocks and raw spinlocks (also on PREEMPT_RT), in reclaim, in a
+ * folio free callback, inside a dma-fence signalling section.  Never sleeps and never allocates:
+ * it pushes the hold on a lock-free list and, when that list was empty,
+ * queues the domain's work (which takes the timer and workqueue pool raw
+ * spinlocks).
  */
 void devhold_put(struct devhold *hold)
 {
+	struct devhold_domain *domain;
+	bool first;
+
 	if (IS_ERR_OR_NULL(hold))
 		return;
-	if (devhold_misuse(test_and_set_bit(DEVHOLD_PUT, &hold->flags),
-			   "double put of hold %p on %s\n", hold, devhold_name(hold)))
+	if (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {
+		devhold_double_put(hold);
 		return;
-	devhold_misuse(READ_ONCE(hold->domain->dead),
-		       "hold %p put after domain %s was destroyed\n",
-		       hold, hold->domain->name);
-	trace_devhold_put(hold, hold->domain->name);
-	devhold_delay_set(hold);
-	if (llist_add(&hold->node, &devhold_pending))
-		mod_delayed_work(devhold_wq, &devhold_work, 0);
+	}
+	domain = hold->domain;
+	devhold_misused(READ_ONCE(domain->dead),
+			"hold %p put after domain %s was destroyed\n",
+			hold, domain->name);
+	devhold_debug_put(hold);
+	/*
+	 * Once the hold is on the list the release work may finish it and
+	 * drop the domain's last reference; the domain is freed only after a
+	 * grace period, so the kick below stays safe.  A flush queues the
+	 * work itself, so it covers this put even before the kick.
+	 */
+	rcu_read_lock();
+	first = llist_add(&hold->node, &domain->pending);
+	trace_devhold_put(hold, domain->name);
+	if (first)
+		mod_delayed_work(devhold_wq, &domain->work, 0);
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(devhold_put);
 
@@ -638,45 +459,138 @@ static void devhold_finish(struct devhold *hold)
 	devhold_domain_unref(domain);
 }
 
+/* @a then @b, each already in order. */
+static struct llist_node *devhold_concat(struct llist_node *a, struct llist_node *b)
+{
+	struct llist_node *last = a;
+
+	if (!a)
+		return b;
+	while (last->next)
+		last = last->next;
+	last->next = b;
+	return a;
+}
+
+/* A domain's release work: finishes the holds put on it, oldest first. */
 static void devhold_work_fn(struct work_struct *work)
 {
+	struct devhold_domain *domain =
+		container_of(to_delayed_work(work), struct devhold_domain, work);
+	/* Later than any deadline of the debug delay (at most 4 s after a put). */
+	unsigned long due = jiffies + 5 * HZ;
 	struct devhold *hold, *next;
-	unsigned long due = 0;
 	struct llist_node *list;
+	bool held = false;
 
-	list = devhold_take();
+	/* Queued again by a late kick after the last hold was finished. */
+	if (!refcount_inc_not_zero(&domain->ref))
+		return;
+	list = llist_reverse_order(llist_del_all(&domain->pending));
+	list = devhold_concat(devhold_delay_take(domain), list);
 	llist_for_each_entry_safe(hold, next, list, node) {
-		if (devhold_delay(hold, &due))
+		if (devhold_delay(hold, &due)) {
+			held = true;
 			continue;
+		}
 		devhold_finish(hold);
 		cond_resched();
 	}
-	if (due)
-		queue_delayed_work(devhold_wq, &devhold_work,
+	if (held)
+		queue_delayed_work(devhold_wq, &domain->work,
 				   max_t(long, (long)(due - jiffies), 1));
+	devhold_domain_unref(domain);
 }
 
+#ifdef CONFIG_DEVHOLD_DEBUG_DELAY
+static void devhold_flush_begin(struct devhold_domain *domain)
+{
+	atomic_inc(&domain->flushing);
+}
+
+static void devhold_flush_end(struct devhold_domain *domain)
+{
+	atomic_dec(&domain->flushing);
+}
+#else
+static void devhold_flush_begin(struct devhold_domain *domain)
+{
+}
+
+static void devhold_flush_end(struct devhold_domain *domain)
+{
+}
+#endif
+
 /**
- * devhold_flush() - wait until every hold put so far is finished
+ * devhold_domain_flush() - finish every hold put so far on a domain
+ * @domain: the domain
  *
- * Returns once the object and module puts of every devhold_put() that
- * happened before the call have completed (with CONFIG_DEVHOLD_DEBUG_DELAY
- * too: a flush overrides the delay).
+ * Returns once the object and module puts of every devhold_put() on
+ * @domain that returned before the call have completed (with
+ * CONFIG_DEVHOLD_DEBUG_DELAY too: a flush overrides the delay).  Other
+ * domains' holds are not waited for.
  *
- * Context: process context, may sleep.  Not from an object's put callback,
- * and not from reclaim or a WQ_MEM_RECLAIM worker: the worker that finishes
- * holds is not WQ_MEM_RECLAIM, as releases may flush queues that are not.
+ * Context: process context, may sleep.  Not from reclaim or a
+ * WQ_MEM_RECLAIM worker: the release work is not WQ_MEM_RECLAIM, as
+ * releases may flush queues that are not.  Not from @domain's own release
+ * work (a put callback of one of its holds): that would wait for itself,
+ * and is reported with a WARN instead, without waiting.
+ */
+void devhold_domain_flush(struct devhold_domain *domain)
+{
+	if (devhold_misused(current_work() == &domain->work.work,
+			    "domain %s flushed from its own release work\n",
+			    domain->name))
+		return;
+	devhold_flush_begin(domain);
+	/*
+	 * Queue the work even when the put that made the list non-empty has
+	 * not kicked it yet: the instance run after this sees every hold
+	 * pushed before.
+	 */
+	mod_delayed_work(devhold_wq, &domain->work, 0);
+	flush_delayed_work(&domain->work);
+	devhold_flush_end(domain);
+}
+EXPORT_SYMBOL_GPL(devhold_domain_flush);
+
+/**
+ * devhold_flush() - finish every hold put so far, in every domain
+ *
+ * devhold_domain_flush() on each domain.  For tests and for code that
+ * cannot name the domain.
+ *
+ * Context: process context, may sleep; as devhold_domain_flush().  Not from
+ * a put callback: it would flush its own domain and could wait on a domain
+ * that flushes it; that is reported with a WARN and nothing is flushed.  A
+ * put callback may flush or destroy another domain by name, as long as
+ * those flushes form no cycle (lockdep reports one).
  */
 void devhold_flush(void)
 {
-#ifdef CONFIG_DEVHOLD_DEBUG_DELAY
-	atomic_inc(&devhold_flushing);
-	mod_delayed_work(devhold_wq, &devhold_work, 0);
-#endif
-	flush_delayed_work(&devhold_work);
-#ifdef CONFIG_DEVHOLD_DEBUG_DELAY
-	atomic_dec(&devhold_flushing);
-#endif
+	struct work_struct *work = current_work();
+	struct devhold_domain *domain, *prev = NULL;
+
+	if (devhold_misused(work && work->func == devhold_work_fn,
+			    "%s() from a release work\n", __func__))
+		return;
+	mutex_lock(&devhold_domains_lock);
+	list_for_each_entry(domain, &devhold_domains, link) {
+		/* Being freed: nothing of it left to finish. */
+		if (!refcount_inc_not_zero(&domain->ref))
+			continue;
+		/* Still linked when the lock is taken again: it has a reference. */
+		mutex_unlock(&devhold_domains_lock);
+		if (prev)
+			devhold_domain_unref(prev);
+		prev = domain;
+		devhold_domain_flush(domain);
+		mutex_lock(&devhold_domains_lock);
+	}
+	mutex_unlock(&devhold_domains_lock);
+	if (prev)
+		devhold_domain_unref(prev);
 }
 EXPORT_SYMBOL_GPL(devhold_flush);
 
@@ -686,13 +600,15 @@ EXPORT_SYMBOL_GPL(devhold_flush);
  *
  * Wrap the release callback of a domain's object (and whatever runs the
  * object's code as part of its release) in a release section so that
- * devhold_release_barrier() can wait for it.  The section may sleep.
+ * devhold_release_barrier() can wait for it.  The section may sleep.  The
+ * domain stays allocated until the section ends.
  *
- * Context: any context where RCU is watching.
+ * Context: any context but NMI where RCU is watching.
  * Return: the cookie to pass to devhold_release_end().
  */
 struct devhold_release_cookie devhold_release_begin(struct devhold_domain *domain)
 {
+	devhold_domain_get(domain);
 	return (struct devhold_release_cookie){
 		.scp = srcu_read_lock_fast(&domain->srcu),
 	};
@@ -710,6 +626,7 @@ void devhold_release_end(struct devhold_domain *domain,
 			 struct devhold_release_cookie cookie)
 {
 	srcu_read_unlock_fast(&domain->srcu, cookie.scp);
+	devhold_domain_unref(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_release_end);
 
@@ -729,17 +646,19 @@ static bool devhold_in_release_section(struct devhold_domain *domain)
  *
  * Returns after every release section of @domain that had started when the
  * call was made has ended.  Other domains' release sections are not waited
- * for.  Called from inside a release section of @domain it would wait for
- * itself: with lockdep (CONFIG_DEBUG_LOCK_ALLOC) that is reported with a
- * WARN and the call returns without waiting.
+ * for, and each domain has its own lockdep class: a barrier of one domain
+ * inside a release section of another is fine.  Called from inside a
+ * release section of @domain it would wait for itself: with lockdep
+ * (CONFIG_DEBUG_LOCK_ALLOC) that is reported with a WARN and the call
+ * returns without waiting.
  *
  * Context: process context, may sleep.
  */
 void devhold_release_barrier(struct devhold_domain *domain)
 {
-	if (devhold_misuse(devhold_in_release_section(domain),
-			   "release barrier of domain %s called inside one of its release sections\n",
-			   domain->name))
+	if (devhold_misused(devhold_in_release_section(domain),
+			    "release barrier of domain %s called inside one of its release sections\n",
+			    domain->name))
 		return;
 	trace_devhold_barrier_begin(domain->name);
 	synchronize_srcu(&domain->srcu);
@@ -752,12 +671,14 @@ EXPORT_SYMBOL_GPL(devhold_release_barrier);
  * @domain: the domain
  *
  * Pair with devhold_domain_obj_del() at the very end of the object's
- * release, inside its release section.
+ * release, inside its release section.  The domain stays allocated while
+ * it counts objects.
  *
- * Context: any context.
+ * Context: any context but NMI.
  */
 void devhold_domain_obj_add(struct devhold_domain *domain)
 {
+	devhold_domain_get(domain);
 	atomic_long_inc(&domain->nobjs);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_obj_add);
@@ -769,16 +690,18 @@ EXPORT_SYMBOL_GPL(devhold_domain_obj_add);
  * Wakes devhold_domain_wait_idle() when it was the last one.  An unbalanced
  * call is reported with a WARN and ignored.
  *
- * Context: any context but NMI.
+ * Context: any context where a spinlock_t may be taken: not NMI, and on
+ * PREEMPT_RT not hardirq or under a raw spinlock.
  */
 void devhold_domain_obj_del(struct devhold_domain *domain)
 {
 	long n = atomic_long_dec_if_positive(&domain->nobjs);
 
-	if (devhold_misuse(n < 0, "domain %s: object count underflow\n", domain->name))
+	if (devhold_misused(n < 0, "domain %s: object count underflow\n", domain->name))
 		return;
 	if (!n)
 		wake_up_all(&domain->wq);
+	devhold_domain_unref(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_obj_del);
 
@@ -786,6 +709,7 @@ EXPORT_SYMBOL_GPL(devhold_domain_obj_del);
  * devhold_domain_objs() - how many objects a domain counts
  * @domain: the domain
  *
+ * Context: any context.
  * Return: a snapshot of the object count.
  */
 long devhold_domain_objs(struct devhold_domain *domain)
@@ -798,6 +722,7 @@ EXPORT_SYMBOL_GPL(devhold_domain_objs);
  * devhold_domain_holds() - how many live holds a domain has
  * @domain: the domain
  *
+ * Context: any context.
  * Return: a snapshot of the holds taken and not yet finished.
  */
 long devhold_domain_holds(struct devhold_domain *domain)
@@ -811,17 +736,18 @@ EXPORT_SYMBOL_GPL(devhold_domain_holds);
  * @domain: the domain
  *
  * The module-exit helper: waits until the domain's object count is zero,
- * finishes the holds put so far and then runs devhold_release_barrier(), so
- * that no release code of the domain runs any more when it returns.  While
- * it waits longer than devhold.wait_warn_secs (10 s by default) it reports
- * the domain's objects and holds, and again after each such period.
+ * finishes the holds put so far on it and then runs
+ * devhold_release_barrier(), so that no release code of the domain runs any
+ * more when it returns.  While it waits longer than devhold.wait_warn_secs
+ * (10 s by default) it reports the domain's objects and holds, and again
+ * after each such period.
  *
  * This turns "module in use" into a wait: an rmmod that used to fail with
  * -EBUSY while something still referenced a device now waits until that
  * reference is dropped.
  *
  * Context: process context, may sleep.  Not from a release section of
- * @domain.
+ * @domain nor from its release work.
  */
 void devhold_domain_wait_idle(struct devhold_domain *domain)
 {
@@ -829,13 +755,13 @@ void devhold_domain_wait_idle(struct devhold_domain *domain)
 	unsigned long period;
 
 	for (;;) {
-		period = max(1U, READ_ONCE(wait_warn_secs)) * HZ;
+		period = secs_to_jiffies(clamp(READ_ONCE(wait_warn_secs), 1U, 3600U));
 		if (wait_event_timeout(domain->wq,
 				       !atomic_long_read(&domain->nobjs), period))
 			break;
 		devhold_report(domain, &s, "still busy");
 	}
-	devhold_flush();
+	devhold_domain_flush(domain);
 	devhold_release_barrier(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_wait_idle);
@@ -853,14 +779,17 @@ static void devhold_list_work(struct work_struct *work)
  * @name: name for reports and debugfs
  * @free: frees one entry, in process context
  * @flags: DEVHOLD_LIST_AUTO_DRAIN to drain from the list's own work item
+ * @key: lockdep class of the list's work item
  *
- * Use devhold_list_init(), which names the list after its expression.
+ * Use devhold_list_init(), which names the list after its expression and
+ * gives each place that initialises lists its own class, so that a free
+ * callback of one list may flush another.
  *
  * Context: process context.
  */
 void __devhold_list_init(struct devhold_list *list, const char *name,
 			 void (*free)(struct llist_node *node),
-			 unsigned int flags)
+			 unsigned int flags, struct lock_class_key *key)
 {
 	init_llist_head(&list->head);
 	list->free = free;
@@ -869,6 +798,9 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
 	atomic_long_set(&list->depth, 0);
 	atomic_long_set(&list->drained, 0);
 	INIT_WORK(&list->work, devhold_list_work);
+#ifdef CONFIG_LOCKDEP
+	lockdep_init_map(&list->work.lockdep_map, "(work_completion)devhold_list", key, 0);
+#endif
 	devhold_debug_list_init(list);
 }
 EXPORT_SYMBOL_GPL(__devhold_list_init);
@@ -884,20 +816,36 @@ EXPORT_SYMBOL_GPL(__devhold_list_init);
  * the free callback unlinks it.  Push only after dropping any lock the free
  * callback takes, as the drain may run at once on another CPU.
  *
- * Context: any context; lock-free, does not allocate.
+ * @list is not touched once @node is published, except to queue the work of
+ * a %DEVHOLD_LIST_AUTO_DRAIN list, which is done under RCU: entries may pin
+ * the object that embeds @list, and a drain running at once on another CPU
+ * may free that object (devhold_list_fini() waits for such a push).
+ *
+ * Context: any context but NMI (with %DEVHOLD_LIST_AUTO_DRAIN: where RCU
+ * is watching); does not allocate.  Lock-free without
+ * %DEVHOLD_LIST_AUTO_DRAIN; with it, queueing the work takes the workqueue
+ * pool's raw spinlock.
  * Return: true when the list was empty before (the caller may kick its
  * drain; with DEVHOLD_LIST_AUTO_DRAIN the list's work was queued).
  */
 bool devhold_list_push(struct devhold_list *list, struct llist_node *node)
 {
+	const char *name = list->name;
 	bool first;
 
 	atomic_long_inc(&list->depth);
+	devhold_debug_list_pushing(list);
+	if (!(list->flags & DEVHOLD_LIST_AUTO_DRAIN)) {
+		first = llist_add(node, &list->head);
+		trace_devhold_list_push(name, first);
+		return first;
+	}
+	rcu_read_lock();
 	first = llist_add(node, &list->head);
-	devhold_debug_list_pushed(list, first);
-	trace_devhold_list_push(list->name, first);
-	if (first && (list->flags & DEVHOLD_LIST_AUTO_DRAIN))
+	trace_devhold_list_push(name, first);
+	if (first)
 		queue_work(devhold_wq, &list->work);
+	rcu_read_unlock();
 	return first;
 }
 EXPORT_SYMBOL_GPL(devhold_list_push);
@@ -906,22 +854,24 @@ EXPORT_SYMBOL_GPL(devhold_list_push);
  * devhold_list_drain() - free the entries queued on a list
  * @list: the list
  *
- * Takes every queued entry off @list, then calls the free callback on each.
- * @list is not touched once the first callback runs: when the entries pin
- * the object that embeds @list, the last callback may tear it down
- * (devhold_list_fini()) and free it.
+ * Takes every queued entry off @list, then calls the free callback on each,
+ * oldest first.  @list is not touched once the first callback runs: when
+ * the entries pin the object that embeds @list, the last callback may tear
+ * it down (devhold_list_fini()) and free it.
  *
  * Context: process context; the free callback may sleep.
  * Return: how many entries were freed.
  */
 unsigned long devhold_list_drain(struct devhold_list *list)
 {
+	void (*free)(struct llist_node *node) = list->free;
 	struct llist_node *first, *node, *next;
 	unsigned long n = 0;
 
 	first = llist_del_all(&list->head);
 	if (!first)
 		return 0;
+	first = llist_reverse_order(first);
 	llist_for_each(node, first)
 		n++;
 	devhold_debug_list_drained(list);
@@ -929,7 +879,7 @@ unsigned long devhold_list_drain(struct devhold_list *list)
 	atomic_long_add(n, &list->drained);
 	trace_devhold_list_drain(list->name, n);
 	llist_for_each_safe(node, next, first)
-		list->free(node);
+		free(node);
 	return n;
 }
 EXPORT_SYMBOL_GPL(devhold_list_drain);
@@ -940,11 +890,12 @@ EXPORT_SYMBOL_GPL(devhold_list_drain);
  *
  * Waits for the list's work item (if any) and drains what is left.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep.  From the list's own work item (a
+ * free callback) it only drains.
  */
 void devhold_list_flush(struct devhold_list *list)
 {
-	if (list->flags & DEVHOLD_LIST_AUTO_DRAIN)
+	if ((list->flags & DEVHOLD_LIST_AUTO_DRAIN) && current_work() != &list->work)
 		flush_work(&list->work);
 	devhold_list_drain(list);
 }
@@ -957,16 +908,27 @@ EXPORT_SYMBOL_GPL(devhold_list_flush);
  * The list should be empty: the owner drains or flushes it first.  Entries
  * still queued are reported with a WARN and freed.
  *
- * Context: any context for a list without %DEVHOLD_LIST_AUTO_DRAIN when it
- * is empty; process context, may sleep, otherwise.
+ * A %DEVHOLD_LIST_AUTO_DRAIN list may be torn down from its own work item,
+ * by the free callback of its last entry (entries pinning the list's
+ * owner): the work item does not touch the list after that callback.
+ *
+ * Context: any context but NMI for a list without %DEVHOLD_LIST_AUTO_DRAIN
+ * when it is empty; process context, may sleep, otherwise (it waits for an
+ * RCU grace period, so that no push still queues the list's work).
  */
 void devhold_list_fini(struct devhold_list *list)
 {
-	if (list->flags & DEVHOLD_LIST_AUTO_DRAIN)
-		flush_work(&list->work);
-	if (devhold_misuse(!llist_empty(&list->head),
-			   "list %s torn down with %ld entries\n",
-			   list->name, atomic_long_read(&list->depth)))
+	if (list->flags & DEVHOLD_LIST_AUTO_DRAIN) {
+		synchronize_rcu();
+		/* Queued again by a push that raced with the last drain. */
+		if (current_work() == &list->work)
+			cancel_work(&list->work);
+		else
+			flush_work(&list->work);
+	}
+	if (devhold_misused(!llist_empty(&list->head),
+			    "list %s torn down with %ld entries\n",
+			    list->name, atomic_long_read(&list->depth)))
 		devhold_list_drain(list);
 	devhold_debug_list_fini(list);
 }
@@ -974,19 +936,13 @@ EXPORT_SYMBOL_GPL(devhold_list_fini);
 
 static int __init devhold_init(void)
 {
-	BUILD_BUG_ON(!IS_ENABLED(CONFIG_DEBUG_DEVHOLD) &&
-		     sizeof(struct devhold_debug) != 0);
-	BUILD_BUG_ON(!IS_ENABLED(CONFIG_DEBUG_DEVHOLD) &&
-		     sizeof(struct devhold) != 6 * sizeof(void *));
-
-	devhold_cache = KMEM_CACHE(devhold, 0);
+	devhold_cache = KMEM_CACHE(devhold, SLAB_PANIC);
 	/*
 	 * Not WQ_MEM_RECLAIM: nothing in reclaim waits for a release, and a
 	 * release may flush or destroy queues without it (a driver's).
+	 * Unbound: a slow release in one domain does not hold up another's.
 	 */
-	devhold_wq = alloc_workqueue("devhold", WQ_UNBOUND, 0);
-	if (!devhold_cache || !devhold_wq)
-		panic("devhold: cannot initialise\n");
+	devhold_wq = alloc_workqueue("devhold", WQ_UNBOUND, 0) ?: system_dfl_wq;
 	devhold_debug_init();
 	return 0;
 }

@@ -10,6 +10,8 @@
  *                          each on a random bound provider device;
  *          write "dup":    take one more reference on every object held,
  *                          the same way (works while the provider unloads);
+ *          write "dup pinning": the same in this module's own domain, which
+ *                          pins the provider module (refused while it goes);
  *          write "dup ignored_get": the same with the broken control's
  *                          references (see busted=);
  *          write "drop":   drop every reference, each from a random context
@@ -19,9 +21,10 @@
  *   stats  the counts, one "name value" pair after the other
  *
  * References are devhold holds (devhold_get_device()): they pin the object,
- * and the provider module too unless the provider counts its objects and
- * waits for them at exit (@pin overrides that).  busted= makes deliberately broken controls that
- * the selftests must see fail: "nopin" takes a plain device reference and
+ * and the provider module too unless the provider's domain is a counted one
+ * (its module exit waits for the objects); @pin=0 passes no owner at all.
+ * busted= makes deliberately broken controls that the selftests must see
+ * fail: "nopin" takes a plain device reference and
  * nothing else; "ignored_get" ignores the result of try_module_get() and
  * puts the module unconditionally.
  */
@@ -87,7 +90,8 @@ MODULE_PARM_DESC(busted, "Broken control: \"nopin\" or \"ignored_get\"");
 
 static int pin = -1;
 module_param(pin, int, 0644);
-MODULE_PARM_DESC(pin, "Holds pin the provider module: 1 always, 0 never, -1 unless the provider counts its objects");
+MODULE_PARM_DESC(pin,
+		 "Name the provider as owner: 1 always, 0 never, -1 unless it counts (counted: no pin)");
 
 static char *provider = TEST_DEVHOLD_PROVIDER;
 module_param(provider, charp, 0444);
@@ -299,8 +303,13 @@ static int thh_take(unsigned int n)
 	return 0;
 }
 
-/* Another reference on every object held, taken by @method. */
-static int thh_dup(enum thh_method method)
+/*
+ * Another reference on every object held, taken by @method; with @pinning,
+ * in this module's own domain, which pins the provider module (as a
+ * subsystem's domain of the pinning model would), whatever the provider's
+ * domain does.
+ */
+static int thh_dup(enum thh_method method, bool pinning)
 {
 	struct thh_ref *ref, *new;
 	LIST_HEAD(list);
@@ -318,8 +327,8 @@ static int thh_dup(enum thh_method method)
 			continue;
 		}
 		/* The reference held keeps the object and the domain. */
-		ret = thh_pin(new, method, ref->obj, ref->domain, ref->provider,
-			      ref->counted);
+		ret = thh_pin(new, method, ref->obj, pinning ? thh_domain : ref->domain,
+			      ref->provider, pinning ? false : ref->counted);
 		thh_add(new, ret);
 	}
 	spin_lock(&thh_held_lock);
@@ -515,9 +524,11 @@ static ssize_t thh_ctl_write(struct file *file, const char __user *ubuf,
 	if (sscanf(buf, "take %u", &n) == 1 && n <= 100000)
 		ret = thh_take(n);
 	else if (!strcmp(buf, "dup"))
-		ret = thh_dup(thh_method);
+		ret = thh_dup(thh_method, false);
+	else if (!strcmp(buf, "dup pinning"))
+		ret = thh_dup(THH_DEVHOLD, true);
 	else if (!strcmp(buf, "dup ignored_get"))
-		ret = thh_dup(THH_IGNORED_GET);
+		ret = thh_dup(THH_IGNORED_GET, false);
 	else if (!strcmp(buf, "drop"))
 		ret = thh_drop();
 	else if (!strcmp(buf, "wait"))
@@ -566,7 +577,7 @@ static int __init thh_init(void)
 	if (thh_method != THH_DEVHOLD)
 		pr_warn("busted=%s: references do not keep the provider's code\n", busted);
 
-	thh_domain = devhold_domain_create(KBUILD_MODNAME);
+	thh_domain = devhold_domain_create(KBUILD_MODNAME, 0);
 	if (!thh_domain)
 		return -ENOMEM;
 	thh_worker = kthread_run_worker(0, "thh_drop");

@@ -207,7 +207,8 @@ static int __init tdp_init(void)
 	tdp_set_make_it_fail(true);
 	ret = -ENOMEM;
 	if (!tdp_nobarrier) {
-		tdp_domain = devhold_domain_create(TEST_DEVHOLD_PROVIDER);
+		tdp_domain = devhold_domain_create(TEST_DEVHOLD_PROVIDER,
+						   counted ? DEVHOLD_DOMAIN_COUNTED : 0);
 		if (!tdp_domain)
 			goto out;
 	}

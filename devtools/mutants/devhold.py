@@ -1,6 +1,8 @@
 # Deliberately broken variants of lib/devhold.c: each must make the named
 # devhold KUnit cases fail.  Used by devtools/mutants.sh ("make mutants").
 # Entries: (name, cases that must fail, text to find, replacement).
+# The "defect N" variants put back, one at a time, what the first version of
+# the library did wrong (see the v2 cases in lib/tests/devhold_kunit.c).
 FILE = 'lib/devhold.c'
 SUITE = 'devhold'
 TIER = 'uml'
@@ -11,8 +13,9 @@ MUTANTS = [
      '\t(void)try_module_get(owner);\n\tif (0) {'),
     ('synchronous-put',
      ['devhold_test_put_hardirq', 'devhold_test_put_spinlock_irqoff'],
-     '\tdevhold_delay_set(hold);\n\tif (llist_add(&hold->node, &devhold_pending))',
-     '\thold->ops->put(hold->obj);\n\tmodule_put(hold->owner);\n\treturn;\n\tdevhold_delay_set(hold);\n\tif (llist_add(&hold->node, &devhold_pending))'),
+     '\trcu_read_lock();\n\tfirst = llist_add(&hold->node, &domain->pending);',
+     '\thold->ops->put(hold->obj);\n\tmodule_put(hold->owner);\n\treturn;\n'
+     '\trcu_read_lock();\n\tfirst = llist_add(&hold->node, &domain->pending);'),
     ('module-put-first',
      ['devhold_test_get_put_balance'],
      '\thold->ops->put(hold->obj);\n\tmodule_put(hold->owner);',
@@ -27,8 +30,8 @@ MUTANTS = [
      '\t\tif (1 || wait_event_timeout(domain->wq,'),
     ('no-double-put-check',
      ['devhold_test_double_put'],
-     '\tif (devhold_misuse(test_and_set_bit(DEVHOLD_PUT, &hold->flags),',
-     '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags) && 0 && devhold_misuse(1,'),
+     '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {',
+     '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags) && 0) {'),
     ('drain-loses-count',
      ['devhold_test_list_contexts', 'devhold_test_concurrent'],
      '\tllist_for_each(node, first)\n\t\tn++;',
@@ -37,24 +40,62 @@ MUTANTS = [
      ['devhold_test_list_frees_owner'],
      '\tatomic_long_sub(n, &list->depth);\n\tatomic_long_add(n, &list->drained);\n'
      '\ttrace_devhold_list_drain(list->name, n);\n'
-     '\tllist_for_each_safe(node, next, first)\n\t\tlist->free(node);\n',
-     '\tllist_for_each_safe(node, next, first)\n\t\tlist->free(node);\n'
+     '\tllist_for_each_safe(node, next, first)\n\t\tfree(node);\n',
+     '\tllist_for_each_safe(node, next, first)\n\t\tfree(node);\n'
      '\tatomic_long_sub(n, &list->depth);\n\tatomic_long_add(n, &list->drained);\n'
      '\ttrace_devhold_list_drain(list->name, n);\n'),
     ('fini-ignores-entries',
      ['devhold_test_list_fini_nonempty'],
-     '\tif (devhold_misuse(!llist_empty(&list->head),',
-     '\tif (0 && devhold_misuse(!llist_empty(&list->head),'),
+     '\tif (devhold_misused(!llist_empty(&list->head),',
+     '\tif (0 && devhold_misused(!llist_empty(&list->head),'),
     ('no-underflow-check',
      ['devhold_test_obj_underflow'],
      '\tlong n = atomic_long_dec_if_positive(&domain->nobjs);',
      '\tlong n = atomic_long_dec_return(&domain->nobjs);'),
     ('late-put-not-finished',
      ['devhold_test_put_after_destroy'],
-     '\tdevhold_misuse(READ_ONCE(hold->domain->dead),',
-     '\tif (READ_ONCE(hold->domain->dead))\n\t\treturn;\n\tdevhold_misuse(READ_ONCE(hold->domain->dead),'),
+     '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after',
+     '\tif (READ_ONCE(domain->dead))\n\t\treturn;\n'
+     '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after'),
     ('no-auto-drain-work',
      ['devhold_test_list_auto_drain'],
-     '\tif (first && (list->flags & DEVHOLD_LIST_AUTO_DRAIN))',
-     '\tif (0 && first && (list->flags & DEVHOLD_LIST_AUTO_DRAIN))'),
+     '\tif (first)\n\t\tqueue_work(devhold_wq, &list->work);',
+     '\tif (0 && first)\n\t\tqueue_work(devhold_wq, &list->work);'),
+    # defect 1: the push reads the list after publishing the entry
+    ('push-reads-list-after-publish',
+     ['devhold_test_list_push_publishes_last'],
+     '\t\ttrace_devhold_list_push(name, first);\n\t\treturn first;',
+     '\t\ttrace_devhold_list_push(name, first);\n'
+     '\t\treturn first && READ_ONCE(list->flags) != ~0U;'),
+    # defect 2: an auto-drained list's teardown flushes its own work
+    ('fini-flushes-own-work',
+     ['devhold_test_list_auto_drain_frees_owner'],
+     '\t\tif (current_work() == &list->work)\n\t\t\tcancel_work(&list->work);\n'
+     '\t\telse\n\t\t\tflush_work(&list->work);',
+     '\t\tflush_work(&list->work);'),
+    # defect 3: a domain flushed from its own release work
+    ('flush-waits-for-itself',
+     ['devhold_test_flush_from_put'],
+     '\tif (devhold_misused(current_work() == &domain->work.work,',
+     '\tif (devhold_misused(0 && current_work() == &domain->work.work,'),
+    # defect 8: a flush that does not queue the work itself
+    ('flush-misses-unkicked-put',
+     ['devhold_test_flush_unkicked_put'],
+     '\tmod_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);',
+     '\tflush_delayed_work(&domain->work);'),
+    # defect 9: one lockdep class for every domain's SRCU
+    ('one-srcu-class',
+     ['devhold_test_barrier_nested_domains'],
+     '\terr = __init_srcu_struct_fast(&domain->srcu, domain->name, &domain->key);',
+     '\terr = init_srcu_struct_fast(&domain->srcu);'),
+    # design: holds finished in the order of the puts
+    ('lifo',
+     ['devhold_test_fifo'],
+     '\tlist = llist_reverse_order(llist_del_all(&domain->pending));',
+     '\tlist = llist_del_all(&domain->pending);'),
+    # design: a counted domain's holds do not pin the module
+    ('counted-pins-module',
+     ['devhold_test_counted_domain'],
+     '\tif (domain->flags & DEVHOLD_DOMAIN_COUNTED)\n\t\towner = NULL;',
+     '\tif (0)\n\t\towner = NULL;'),
 ]

@@ -8,17 +8,12 @@
 #define _LINUX_DEVHOLD_H
 
 #include <linux/atomic.h>
-#include <linux/compiler.h>
+#include <linux/bits.h>
 #include <linux/gfp_types.h>
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/lockdep_types.h>
-#include <linux/refcount.h>
-#include <linux/srcu.h>
-#include <linux/stackdepot.h>
 #include <linux/types.h>
-#include <linux/wait.h>
-#include <linux/bits.h>
 #include <linux/workqueue_types.h>
 
 struct device;
@@ -26,19 +21,23 @@ struct devhold;
 struct devhold_domain;
 struct module;
 struct seq_buf;
+struct srcu_ctr;
 
 /**
  * struct devhold_ops - how a hold pins its provider object
  * @get: take a reference on the object.  Called from devhold_get() in the
  *	caller's context; must not fail.  May be NULL when the caller hands
  *	over a reference it already owns.
- * @put: drop that reference.  Always called from the devhold worker, in
- *	process context, so it may sleep and may run the object's release.
- * @name: optional; names the object in reports.  Called in any context.
+ * @put: drop that reference.  Always called from the domain's release
+ *	work, in process context, so it may sleep and may run the object's
+ *	release.
+ * @name: optional; names the object in reports while the hold is live.
+ *	Called in any context but NMI, never after @put.
  *
- * The ops structure and its callbacks must live in built-in code or in a
- * module the hold's owner depends on: they are called while only the owner
- * is pinned.
+ * The ops structure and its callbacks must stay callable while the hold is
+ * live: built-in code, a module the holder depends on, or the provider's
+ * module when the domain's model keeps that module (see
+ * devhold_domain_create()).
  */
 struct devhold_ops {
 	void (*get)(void *obj);
@@ -46,59 +45,15 @@ struct devhold_ops {
 	const char *(*name)(void *obj);
 };
 
-#ifdef CONFIG_DEBUG_DEVHOLD
-/* Per-hold tracking; only with CONFIG_DEBUG_DEVHOLD. */
-struct devhold_debug {
-	struct list_head link;
-	depot_stack_handle_t stack;
-	unsigned long since;
-	unsigned long due;
-};
-#else
-struct devhold_debug {};
-#endif
-
-/**
- * struct devhold - a pin on a provider object and the module owning its code
+/*
+ * Flags of devhold_domain_create().
  *
- * Obtained from devhold_get() and given back with devhold_put(); the
- * members are private to lib/devhold.c.  A hold is allocated on its own, so
- * it stays valid after its holder is freed or re-initialised: the holder
- * only stores the pointer.
+ * DEVHOLD_DOMAIN_COUNTED: the domain counts its objects and the provider
+ * waits for them when it goes (devhold_domain_wait_idle() in its
+ * module_exit).  Holds then pin the object only, not the owner module, so
+ * an rmmod of a bound provider waits instead of failing.
  */
-struct devhold {
-	/* private: */
-	struct llist_node node;
-	unsigned long flags;
-	void *obj;
-	const struct devhold_ops *ops;
-	struct module *owner;
-	struct devhold_domain *domain;
-	struct devhold_debug debug;
-};
-
-/**
- * struct devhold_domain - release barrier, object count and hold accounting
- *
- * A domain groups the objects of one driver or subsystem.  Allocated with
- * devhold_domain_create(); members are private to lib/devhold.c.
- */
-struct devhold_domain {
-	/* private: */
-	const char *name;
-	refcount_t ref;
-	bool dead;
-	atomic_long_t nobjs;
-	atomic_long_t nholds;
-	wait_queue_head_t wq;
-	struct srcu_struct srcu;
-#ifdef CONFIG_DEBUG_DEVHOLD
-	spinlock_t lock;	/* protects holds */
-	struct list_head holds;
-	struct list_head link;
-	struct dentry *dentry;
-#endif
-};
+#define DEVHOLD_DOMAIN_COUNTED	BIT(0)
 
 /**
  * struct devhold_release_cookie - token of a release section
@@ -110,18 +65,7 @@ struct devhold_release_cookie {
 	struct srcu_ctr __percpu *scp;
 };
 
-/**
- * devhold_name() - name of the object a hold pins
- * @hold: the hold
- *
- * Return: what &devhold_ops.name says, or "?" without that callback.
- */
-static inline const char *devhold_name(const struct devhold *hold)
-{
-	return hold->ops->name ? hold->ops->name(hold->obj) : "?";
-}
-
-struct devhold_domain *devhold_domain_create(const char *name);
+struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags);
 void devhold_domain_destroy(struct devhold_domain *domain);
 
 struct devhold *devhold_get(struct devhold_domain *domain,
@@ -131,6 +75,7 @@ struct devhold *devhold_get_device(struct devhold_domain *domain,
 				   struct device *dev, struct module *owner,
 				   gfp_t gfp);
 void devhold_put(struct devhold *hold);
+void devhold_domain_flush(struct devhold_domain *domain);
 void devhold_flush(void);
 
 struct devhold_release_cookie devhold_release_begin(struct devhold_domain *domain);
@@ -165,15 +110,15 @@ struct devhold_list {
 	atomic_long_t drained;
 	struct work_struct work;
 #ifdef CONFIG_DEBUG_DEVHOLD
-	u64 first_push;
-	u64 worst_latency;
+	atomic64_t first_push;
+	atomic64_t worst_latency;
 	struct list_head link;
 #endif
 };
 
 void __devhold_list_init(struct devhold_list *list, const char *name,
 			 void (*free)(struct llist_node *node),
-			 unsigned int flags);
+			 unsigned int flags, struct lock_class_key *key);
 
 /**
  * devhold_list_init() - initialise a deferred-free list
@@ -186,8 +131,12 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
  *
  * Context: process context.
  */
-#define devhold_list_init(list, free, flags) \
-	__devhold_list_init((list), #list, (free), (flags))
+#define devhold_list_init(list, free, flags)				\
+	do {								\
+		static struct lock_class_key __key;			\
+									\
+		__devhold_list_init((list), #list, (free), (flags), &__key); \
+	} while (0)
 
 bool devhold_list_push(struct devhold_list *list, struct llist_node *node);
 unsigned long devhold_list_drain(struct devhold_list *list);
@@ -216,9 +165,7 @@ static inline bool devhold_list_empty(const struct devhold_list *list)
 	return llist_empty(&list->head);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/* Count of misuse reports, for the tests. */
+/* Misuse reports so far (debugfs devhold/misuse); for tests. */
 extern atomic_t devhold_misuse;
-#endif
 
 #endif /* _LINUX_DEVHOLD_H */

@@ -26,7 +26,11 @@
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 #include <linux/timer.h>
+#include <linux/tracepoint.h>
 #include <linux/wait_bit.h>
+#include <trace/events/devhold.h>
+
+#include "../devhold_internal.h"	/* struct sizes for the memory figures */
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
@@ -77,8 +81,11 @@ static void devhold_test_put(void *p)
 	complete(&obj->put_done);
 }
 
+static atomic_t devhold_test_name_calls = ATOMIC_INIT(0);
+
 static const char *devhold_test_name(void *p)
 {
+	atomic_inc(&devhold_test_name_calls);
 	return "devhold-test-obj";
 }
 
@@ -93,7 +100,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(devhold_test_domain_destroy, devhold_domain_destroy,
 
 static struct devhold_domain *devhold_test_domain(struct kunit *test)
 {
-	struct devhold_domain *domain = devhold_domain_create("devhold-test");
+	struct devhold_domain *domain = devhold_domain_create("devhold-test", 0);
 
 	KUNIT_ASSERT_NOT_NULL(test, domain);
 	KUNIT_ASSERT_EQ(test, 0,
@@ -221,24 +228,44 @@ struct devhold_test_ctx {
 	struct irq_work iw;
 	struct timer_list timer;
 	bool locks;
+	bool in_hardirq;
 };
 
-static void devhold_test_ctx_setup(struct kunit *test, struct devhold_test_ctx *c)
+static void devhold_test_irq_work_fn(struct irq_work *iw);
+static void devhold_test_timer_fn(struct timer_list *t);
+
+static void devhold_test_ctx_sync(void *p)
 {
+	struct devhold_test_ctx *c = p;
+
+	irq_work_sync(&c->iw);
+	timer_delete_sync(&c->timer);
+}
+
+/* Shared with an irq_work and a timer: on the heap, both synced at the end. */
+static struct devhold_test_ctx *devhold_test_ctx_setup(struct kunit *test)
+{
+	struct devhold_test_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->test = test;
 	c->locks = debug_locks;
 	c->domain = devhold_test_domain(test);
 	c->obj = devhold_test_obj(test, NULL);
 	init_completion(&c->done);
+	init_irq_work(&c->iw, devhold_test_irq_work_fn);
+	timer_setup(&c->timer, devhold_test_timer_fn, 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_ctx_sync, c));
 	c->hold = devhold_get(c->domain, &devhold_test_ops, c->obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c->hold));
+	return c;
 }
 
 static void devhold_test_ctx_check(struct kunit *test, struct devhold_test_ctx *c)
 {
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&c->done, WAIT));
 	/* Lockdep found nothing to object to (it turns itself off if it does). */
 	KUNIT_EXPECT_EQ(test, debug_locks, c->locks);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&c->done, WAIT));
 	devhold_test_wait_put(test, c->obj);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->obj->refs), 0);
@@ -250,19 +277,20 @@ static void devhold_test_irq_work_fn(struct irq_work *iw)
 {
 	struct devhold_test_ctx *c = container_of(iw, struct devhold_test_ctx, iw);
 
+	c->in_hardirq = in_hardirq();
 	devhold_put(c->hold);
 	complete(&c->done);
 }
 
 static void devhold_test_put_hardirq(struct kunit *test)
 {
-	struct devhold_test_ctx c;
+	struct devhold_test_ctx *c = devhold_test_ctx_setup(test);
 
-	devhold_test_ctx_setup(test, &c);
-	init_irq_work(&c.iw, devhold_test_irq_work_fn);
-	irq_work_queue(&c.iw);
-	devhold_test_ctx_check(test, &c);
-	irq_work_sync(&c.iw);
+	/* A hard irq_work runs in hard interrupt context also on PREEMPT_RT. */
+	c->iw = IRQ_WORK_INIT_HARD(devhold_test_irq_work_fn);
+	irq_work_queue(&c->iw);
+	devhold_test_ctx_check(test, c);
+	KUNIT_EXPECT_TRUE(test, c->in_hardirq);
 }
 
 static void devhold_test_timer_fn(struct timer_list *t)
@@ -275,55 +303,63 @@ static void devhold_test_timer_fn(struct timer_list *t)
 
 static void devhold_test_put_softirq(struct kunit *test)
 {
-	struct devhold_test_ctx c;
+	struct devhold_test_ctx *c = devhold_test_ctx_setup(test);
 
-	devhold_test_ctx_setup(test, &c);
-	timer_setup_on_stack(&c.timer, devhold_test_timer_fn, 0);
-	mod_timer(&c.timer, jiffies + 1);
-	devhold_test_ctx_check(test, &c);
-	timer_delete_sync(&c.timer);
-	timer_destroy_on_stack(&c.timer);
+	mod_timer(&c->timer, jiffies + 1);
+	devhold_test_ctx_check(test, c);
 }
 
 static void devhold_test_put_spinlock_irqoff(struct kunit *test)
 {
+	struct devhold_test_ctx *c = devhold_test_ctx_setup(test);
 	static DEFINE_SPINLOCK(lock);
-	struct devhold_test_ctx c;
 	unsigned long flags;
 
-	devhold_test_ctx_setup(test, &c);
 	spin_lock_irqsave(&lock, flags);
-	devhold_put(c.hold);
+	devhold_put(c->hold);
 	spin_unlock_irqrestore(&lock, flags);
-	complete(&c.done);
-	devhold_test_ctx_check(test, &c);
+	complete(&c->done);
+	devhold_test_ctx_check(test, c);
+}
+
+static void devhold_test_put_raw_spinlock(struct kunit *test)
+{
+	struct devhold_test_ctx *c = devhold_test_ctx_setup(test);
+	static DEFINE_RAW_SPINLOCK(lock);
+	unsigned long flags;
+
+	/* Lockdep checks that nothing under it sleeps or nests a spinlock_t. */
+	raw_spin_lock_irqsave(&lock, flags);
+	devhold_put(c->hold);
+	raw_spin_unlock_irqrestore(&lock, flags);
+	complete(&c->done);
+	devhold_test_ctx_check(test, c);
 }
 
 static void devhold_test_put_reclaim(struct kunit *test)
 {
-	struct devhold_test_ctx c;
+	struct devhold_test_ctx *c = devhold_test_ctx_setup(test);
 
-	devhold_test_ctx_setup(test, &c);
 	fs_reclaim_acquire(GFP_KERNEL);
-	devhold_put(c.hold);
+	devhold_put(c->hold);
 	fs_reclaim_release(GFP_KERNEL);
-	complete(&c.done);
-	devhold_test_ctx_check(test, &c);
+	complete(&c->done);
+	devhold_test_ctx_check(test, c);
 }
 
 static void devhold_test_put_fence_signalling(struct kunit *test)
 {
-	struct devhold_test_ctx c;
+	struct devhold_test_ctx *c;
 	bool cookie;
 
 	if (!IS_ENABLED(CONFIG_DMA_SHARED_BUFFER))
 		kunit_skip(test, "needs CONFIG_DMA_SHARED_BUFFER");
-	devhold_test_ctx_setup(test, &c);
+	c = devhold_test_ctx_setup(test);
 	cookie = dma_fence_begin_signalling();
-	devhold_put(c.hold);
+	devhold_put(c->hold);
 	dma_fence_end_signalling(cookie);
-	complete(&c.done);
-	devhold_test_ctx_check(test, &c);
+	complete(&c->done);
+	devhold_test_ctx_check(test, c);
 }
 
 /* Release sections and the barrier. */
@@ -370,6 +406,41 @@ static void devhold_test_start(struct kunit *test, int (*fn)(void *), void *data
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 }
 
+/* Let a releaser thread go and wait for it before its memory is freed. */
+static void devhold_test_releaser_stop(void *p)
+{
+	struct devhold_test_releaser *r = p;
+
+	complete_all(&r->go);
+	if (completion_done(&r->entered))
+		wait_for_completion_timeout(&r->done, WAIT);
+}
+
+static struct devhold_test_releaser *
+devhold_test_releaser(struct kunit *test, struct devhold_domain *domain)
+{
+	struct devhold_test_releaser *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->domain = domain;
+	init_completion(&r->entered);
+	init_completion(&r->go);
+	init_completion(&r->done);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_releaser_stop, r));
+	return r;
+}
+
+static struct devhold_test_barrier *
+devhold_test_barrier(struct kunit *test, struct devhold_domain *domain)
+{
+	struct devhold_test_barrier *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	b->domain = domain;
+	init_completion(&b->done);
+	return b;
+}
+
 /* Bounded check that something has NOT happened yet. */
 static bool devhold_test_still_waiting(struct completion *c)
 {
@@ -378,48 +449,39 @@ static bool devhold_test_still_waiting(struct completion *c)
 
 static void devhold_test_barrier_waits(struct kunit *test)
 {
-	struct devhold_test_releaser r = { .domain = devhold_test_domain(test) };
-	struct devhold_test_barrier b = { .domain = r.domain };
+	struct devhold_domain *domain = devhold_test_domain(test);
+	struct devhold_test_releaser *r = devhold_test_releaser(test, domain);
+	struct devhold_test_barrier *b = devhold_test_barrier(test, domain);
 
-	init_completion(&r.entered);
-	init_completion(&r.go);
-	init_completion(&r.done);
-	init_completion(&b.done);
-	devhold_test_start(test, devhold_test_releaser_fn, &r);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&r.entered, WAIT));
+	devhold_test_start(test, devhold_test_releaser_fn, r);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&r->entered, WAIT));
 
-	devhold_test_start(test, devhold_test_barrier_fn, &b);
-	KUNIT_EXPECT_TRUE_MSG(test, devhold_test_still_waiting(&b.done),
+	devhold_test_start(test, devhold_test_barrier_fn, b);
+	KUNIT_EXPECT_TRUE_MSG(test, devhold_test_still_waiting(&b->done),
 			      "barrier returned while a release section runs");
-	complete(&r.go);
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&b.done, WAIT));
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r.done, WAIT));
+	complete(&r->go);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&b->done, WAIT));
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->done, WAIT));
 }
 
 static void devhold_test_barrier_other_domain(struct kunit *test)
 {
-	struct devhold_test_releaser r = { .domain = devhold_test_domain(test) };
-	struct devhold_test_barrier b = { .domain = devhold_test_domain(test) };
-	struct devhold_test_barrier idle = { .domain = devhold_test_domain(test) };
-
-	init_completion(&r.entered);
-	init_completion(&r.go);
-	init_completion(&r.done);
-	init_completion(&b.done);
-	init_completion(&idle.done);
+	struct devhold_test_releaser *r = devhold_test_releaser(test, devhold_test_domain(test));
+	struct devhold_test_barrier *b = devhold_test_barrier(test, devhold_test_domain(test));
+	struct devhold_test_barrier *idle = devhold_test_barrier(test, devhold_test_domain(test));
 
 	/* Idle domain: returns at once. */
-	devhold_test_start(test, devhold_test_barrier_fn, &idle);
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&idle.done, WAIT));
+	devhold_test_start(test, devhold_test_barrier_fn, idle);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&idle->done, WAIT));
 
 	/* Another domain's running release is not waited for. */
-	devhold_test_start(test, devhold_test_releaser_fn, &r);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&r.entered, WAIT));
-	devhold_test_start(test, devhold_test_barrier_fn, &b);
-	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&b.done, WAIT),
+	devhold_test_start(test, devhold_test_releaser_fn, r);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&r->entered, WAIT));
+	devhold_test_start(test, devhold_test_barrier_fn, b);
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&b->done, WAIT),
 			    "barrier waited for another domain");
-	complete(&r.go);
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r.done, WAIT));
+	complete(&r->go);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->done, WAIT));
 }
 
 static void devhold_test_barrier_in_release_section(struct kunit *test)
@@ -441,22 +503,19 @@ static void devhold_test_barrier_in_release_section(struct kunit *test)
 
 static void devhold_test_wait_idle(struct kunit *test)
 {
-	struct devhold_test_barrier b = {
-		.domain = devhold_test_domain(test),
-		.wait_idle = true,
-	};
+	struct devhold_test_barrier *b = devhold_test_barrier(test, devhold_test_domain(test));
 
-	init_completion(&b.done);
-	devhold_domain_obj_add(b.domain);
-	devhold_domain_obj_add(b.domain);
-	KUNIT_EXPECT_EQ(test, devhold_domain_objs(b.domain), 2);
-	devhold_test_start(test, devhold_test_barrier_fn, &b);
-	KUNIT_EXPECT_TRUE(test, devhold_test_still_waiting(&b.done));
-	devhold_domain_obj_del(b.domain);
-	KUNIT_EXPECT_TRUE(test, devhold_test_still_waiting(&b.done));
-	devhold_domain_obj_del(b.domain);
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&b.done, WAIT));
-	KUNIT_EXPECT_EQ(test, devhold_domain_objs(b.domain), 0);
+	b->wait_idle = true;
+	devhold_domain_obj_add(b->domain);
+	devhold_domain_obj_add(b->domain);
+	KUNIT_EXPECT_EQ(test, devhold_domain_objs(b->domain), 2);
+	devhold_test_start(test, devhold_test_barrier_fn, b);
+	KUNIT_EXPECT_TRUE(test, devhold_test_still_waiting(&b->done));
+	devhold_domain_obj_del(b->domain);
+	KUNIT_EXPECT_TRUE(test, devhold_test_still_waiting(&b->done));
+	devhold_domain_obj_del(b->domain);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&b->done, WAIT));
+	KUNIT_EXPECT_EQ(test, devhold_domain_objs(b->domain), 0);
 }
 
 /* Deferred-free lists. */
@@ -526,51 +585,66 @@ static struct devhold_list *devhold_test_list(struct kunit *test)
 	return list;
 }
 
+static void devhold_test_lctx_sync(void *p)
+{
+	struct devhold_test_lctx *c = p;
+
+	irq_work_sync(&c->iw);
+	timer_delete_sync(&c->timer);
+}
+
 static void devhold_test_list_contexts(struct kunit *test)
 {
 	struct devhold_list *list = devhold_test_list(test);
-	struct devhold_test_lctx c = { .list = list };
+	struct devhold_test_lctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	atomic_t *freed = kunit_kzalloc(test, sizeof(*freed), GFP_KERNEL);
 	struct devhold_test_entry *e1, *e2;
 	static DEFINE_SPINLOCK(lock);
-	atomic_t freed = ATOMIC_INIT(0);
 	bool locks = debug_locks;
 	unsigned long flags;
 	bool cookie;
 
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, freed);
+	c->list = list;
 	devhold_list_init(list, devhold_test_entry_free, 0);
 	KUNIT_EXPECT_TRUE(test, devhold_list_empty(list));
+	init_completion(&c->done);
+	init_irq_work(&c->iw, devhold_test_list_irq_work_fn);
+	timer_setup(&c->timer, devhold_test_list_timer_fn, 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_lctx_sync, c));
 
-	c.e = devhold_test_entry(test, &freed);
-	init_completion(&c.done);
-	init_irq_work(&c.iw, devhold_test_list_irq_work_fn);
-	irq_work_queue(&c.iw);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&c.done, WAIT));
-	irq_work_sync(&c.iw);
+	c->e = devhold_test_entry(test, freed);
+	irq_work_queue(&c->iw);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&c->done, WAIT));
+	irq_work_sync(&c->iw);
 
-	c.e = devhold_test_entry(test, &freed);
-	reinit_completion(&c.done);
-	timer_setup_on_stack(&c.timer, devhold_test_list_timer_fn, 0);
-	mod_timer(&c.timer, jiffies + 1);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&c.done, WAIT));
-	timer_delete_sync(&c.timer);
-	timer_destroy_on_stack(&c.timer);
+	c->e = devhold_test_entry(test, freed);
+	reinit_completion(&c->done);
+	mod_timer(&c->timer, jiffies + 1);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&c->done, WAIT));
+	timer_delete_sync(&c->timer);
 
-	e1 = devhold_test_entry(test, &freed);
-	e2 = devhold_test_entry(test, &freed);
+	e1 = devhold_test_entry(test, freed);
+	e2 = devhold_test_entry(test, freed);
 	spin_lock_irqsave(&lock, flags);
 	devhold_list_push(list, &e1->node);
 	spin_unlock_irqrestore(&lock, flags);
 
-	cookie = dma_fence_begin_signalling();
-	devhold_list_push(list, &e2->node);
-	dma_fence_end_signalling(cookie);
+	if (IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)) {
+		cookie = dma_fence_begin_signalling();
+		devhold_list_push(list, &e2->node);
+		dma_fence_end_signalling(cookie);
+	} else {
+		devhold_list_push(list, &e2->node);
+	}
 	/* Lockdep found nothing to object to (it turns itself off if it does). */
 	KUNIT_EXPECT_EQ(test, debug_locks, locks);
 
 	KUNIT_EXPECT_EQ(test, devhold_list_depth(list), 4);
-	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(freed), 0);
 	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), 4UL);
-	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(freed), 4);
 	KUNIT_EXPECT_EQ(test, devhold_list_depth(list), 0);
 	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), 0UL);
 	devhold_list_fini(list);
@@ -579,18 +653,19 @@ static void devhold_test_list_contexts(struct kunit *test)
 static void devhold_test_list_auto_drain(struct kunit *test)
 {
 	struct devhold_list *list = devhold_test_list(test);
-	atomic_t freed = ATOMIC_INIT(0);
+	atomic_t *freed = kunit_kzalloc(test, sizeof(*freed), GFP_KERNEL);
 	int i;
 
+	KUNIT_ASSERT_NOT_NULL(test, freed);
 	devhold_list_init(list, devhold_test_entry_free, DEVHOLD_LIST_AUTO_DRAIN);
 	for (i = 0; i < 8; i++)
-		devhold_list_push(list, &devhold_test_entry(test, &freed)->node);
+		devhold_list_push(list, &devhold_test_entry(test, freed)->node);
 	/* The list's own work frees them, nobody drains by hand. */
-	KUNIT_EXPECT_TRUE(test, wait_var_event_timeout(&freed,
-						       atomic_read(&freed) == 8,
+	KUNIT_EXPECT_TRUE(test, wait_var_event_timeout(freed,
+						       atomic_read(freed) == 8,
 						       WAIT));
 	devhold_list_flush(list);
-	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 8);
+	KUNIT_EXPECT_EQ(test, atomic_read(freed), 8);
 	KUNIT_EXPECT_TRUE(test, devhold_list_empty(list));
 	devhold_list_fini(list);
 }
@@ -724,6 +799,26 @@ static void devhold_test_list_fini_nonempty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 1);
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(devhold_test_complete_all, complete_all, struct completion *);
+
+/*
+ * A completion a blocked put callback waits on: released at the latest
+ * when the test ends, before its domains are destroyed.
+ */
+static struct completion *devhold_test_gate(struct kunit *test)
+{
+	struct completion *go = kunit_kzalloc(test, sizeof(*go), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, go);
+	init_completion(go);
+	return go;
+}
+
+static void devhold_test_gate_armed(struct kunit *test, struct completion *go)
+{
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_complete_all, go));
+}
+
 /* Misuse. */
 static void devhold_test_double_put(struct kunit *test)
 {
@@ -731,7 +826,8 @@ static void devhold_test_double_put(struct kunit *test)
 	struct module *owner = devhold_test_owner(test, MODULE_STATE_LIVE);
 	struct devhold_test_obj *blocker = devhold_test_obj(test, NULL);
 	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
-	struct completion entered, go;
+	struct completion *entered = devhold_test_gate(test);
+	struct completion *go = devhold_test_gate(test);
 	struct devhold *a, *b;
 	int misuse;
 
@@ -739,23 +835,22 @@ static void devhold_test_double_put(struct kunit *test)
 	 * Keep the worker busy in the blocker's put, so that the doubly put
 	 * hold is certainly not freed between the two puts.
 	 */
-	init_completion(&entered);
-	init_completion(&go);
-	blocker->put_entered = &entered;
-	blocker->put_go = &go;
+	devhold_test_gate_armed(test, go);
+	blocker->put_entered = entered;
+	blocker->put_go = go;
 	a = devhold_get(domain, &devhold_test_ops, blocker, NULL, GFP_KERNEL);
 	b = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 	devhold_put(a);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&entered, WAIT));
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(entered, WAIT));
 
 	misuse = atomic_read(&devhold_misuse);
 	devhold_put(b);
 	kunit_info(test, "a WARN about a double put is expected\n");
 	devhold_put(b);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
-	complete(&go);
+	complete(go);
 
 	devhold_test_wait_put(test, obj);
 	devhold_flush();
@@ -767,7 +862,7 @@ static void devhold_test_double_put(struct kunit *test)
 
 static void devhold_test_put_after_destroy(struct kunit *test)
 {
-	struct devhold_domain *domain = devhold_domain_create("devhold-test-gone");
+	struct devhold_domain *domain = devhold_domain_create("devhold-test-gone", 0);
 	struct module *owner = devhold_test_owner(test, MODULE_STATE_LIVE);
 	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
 	struct devhold *hold, *late;
@@ -862,11 +957,12 @@ static int devhold_test_hammer_fn(void *p)
 
 static void devhold_test_concurrent(struct kunit *test)
 {
-	struct devhold_test_hammer h[DEVHOLD_TEST_THREADS];
+	struct devhold_test_hammer *h = kunit_kcalloc(test, DEVHOLD_TEST_THREADS, sizeof(*h),
+						      GFP_KERNEL);
+	atomic_t *freed = kunit_kzalloc(test, sizeof(*freed), GFP_KERNEL);
 	struct devhold_domain *domain = devhold_test_domain(test);
 	struct module *owner = devhold_test_owner(test, MODULE_STATE_LIVE);
 	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
-	atomic_t freed = ATOMIC_INIT(0);
 	struct devhold_list *list = devhold_test_list(test);
 	unsigned long drained = 0;
 	int i, running, pushed = 0;
@@ -876,7 +972,7 @@ static void devhold_test_concurrent(struct kunit *test)
 	for (i = 0; i < DEVHOLD_TEST_THREADS; i++) {
 		h[i] = (struct devhold_test_hammer){
 			.domain = domain, .list = list, .obj = obj,
-			.owner = owner, .freed = &freed,
+			.owner = owner, .freed = freed,
 		};
 		init_completion(&h[i].done);
 		devhold_test_start(test, devhold_test_hammer_fn, &h[i]);
@@ -900,7 +996,7 @@ static void devhold_test_concurrent(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, pushed, DEVHOLD_TEST_THREADS * DEVHOLD_TEST_LOOPS);
 	KUNIT_EXPECT_EQ(test, drained, (unsigned long)pushed);
-	KUNIT_EXPECT_EQ(test, atomic_read(&freed), pushed);
+	KUNIT_EXPECT_EQ(test, atomic_read(freed), pushed);
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), pushed);
 	KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
@@ -967,12 +1063,474 @@ static void devhold_test_leak_report(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, strstr(buf, "devhold_test_leaky_get"));
 }
 
-static void devhold_test_debug_off_size(struct kunit *test)
+/*
+ * Defect tests of the v2 rework: each failed on the first version of the
+ * library.  Tracepoint probes put a step of another thread at an exact
+ * point of a call.
+ */
+
+/* An object embedding a list, pinned by the list's entries. */
+struct devhold_test_lowner {
+	struct devhold_list list;
+	struct kref ref;
+	struct devhold_test_flag *flag;
+};
+
+struct devhold_test_flag {
+	bool gone;
+	struct completion done;
+	struct devhold_list *list;	/* for the probe */
+	bool armed;
+	unsigned long drained;
+};
+
+static void devhold_test_lowner_release(struct kref *ref)
 {
-	if (IS_ENABLED(CONFIG_DEBUG_DEVHOLD))
-		kunit_skip(test, "CONFIG_DEBUG_DEVHOLD is on");
-	KUNIT_EXPECT_EQ(test, sizeof(struct devhold_debug), 0);
-	KUNIT_EXPECT_EQ(test, sizeof(struct devhold), 6 * sizeof(void *));
+	struct devhold_test_lowner *o = container_of(ref, typeof(*o), ref);
+	struct devhold_test_flag *flag = o->flag;
+
+	devhold_list_fini(&o->list);
+	kfree(o);
+	flag->gone = true;
+	complete(&flag->done);
+}
+
+struct devhold_test_lpin {
+	struct llist_node node;
+	struct devhold_test_lowner *owner;
+};
+
+static void devhold_test_lpin_free(struct llist_node *node)
+{
+	struct devhold_test_lpin *p = container_of(node, typeof(*p), node);
+	struct devhold_test_lowner *o = p->owner;
+
+	kfree(p);
+	kref_put(&o->ref, devhold_test_lowner_release);
+}
+
+static struct devhold_test_lowner *
+devhold_test_lowner(struct kunit *test, struct devhold_test_flag *flag, unsigned int flags,
+		    int pins)
+{
+	struct devhold_test_lowner *o = kzalloc_obj(*o);
+	struct devhold_test_lpin *p;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	kref_init(&o->ref);
+	o->flag = flag;
+	init_completion(&flag->done);
+	devhold_list_init(&o->list, devhold_test_lpin_free, flags);
+	for (i = 0; i < pins; i++) {
+		p = kzalloc_obj(*p);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		kref_get(&o->ref);
+		p->owner = o;
+		/* Only the pins keep the owner from now on. */
+		if (i == pins - 1)
+			kref_put(&o->ref, devhold_test_lowner_release);
+		devhold_list_push(&o->list, &p->node);
+	}
+	return o;
+}
+
+/*
+ * Runs inside devhold_list_push() right after the entry is published: a
+ * drain "on another CPU" at that point.
+ */
+static void devhold_test_push_probe(void *data, const char *list, bool first)
+{
+	struct devhold_test_flag *flag = data;
+
+	if (!flag->armed || strcmp(list, "&o->list"))
+		return;
+	flag->armed = false;
+	flag->drained = devhold_list_drain(flag->list);
+}
+
+/*
+ * Defect 1: nothing may touch the list once the entry is published: a
+ * drain at that point frees the entry and, with it, the list's owner.
+ */
+static void devhold_test_list_push_publishes_last(struct kunit *test)
+{
+	struct devhold_test_flag *flag = kunit_kzalloc(test, sizeof(*flag), GFP_KERNEL);
+	struct devhold_test_lowner *o;
+	struct devhold_test_lpin *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, flag);
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	p = kzalloc_obj(*p);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* The pin takes over the owner's only reference. */
+	o = devhold_test_lowner(test, flag, 0, 0);
+	p->owner = o;
+	flag->list = &o->list;
+	flag->armed = true;
+	KUNIT_ASSERT_EQ(test, 0, register_trace_devhold_list_push(devhold_test_push_probe, flag));
+	/* The probe frees the owner: KASAN reports any later read of the list. */
+	devhold_list_push(&o->list, &p->node);
+	unregister_trace_devhold_list_push(devhold_test_push_probe, flag);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_FALSE(test, flag->armed);
+	KUNIT_EXPECT_EQ(test, flag->drained, 1UL);
+	KUNIT_EXPECT_TRUE(test, flag->gone);
+}
+
+/*
+ * Defect 2: the last free callback of an auto-drained list tears the list
+ * down from the list's own work item.
+ */
+static void devhold_test_list_auto_drain_frees_owner(struct kunit *test)
+{
+	struct devhold_test_flag *flag = kunit_kzalloc(test, sizeof(*flag), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, flag);
+	devhold_test_lowner(test, flag, DEVHOLD_LIST_AUTO_DRAIN, 2);
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&flag->done, WAIT),
+			    "the list's work did not finish tearing down its owner");
+	KUNIT_EXPECT_TRUE(test, flag->gone);
+}
+
+/* A put callback that flushes and destroys a domain: a driver's release. */
+struct devhold_test_flusher {
+	struct devhold_test_obj obj;	/* first: the ops' object */
+	struct devhold_domain *own;	/* the hold's */
+	struct devhold_domain *other;	/* destroyed by the put */
+};
+
+static void devhold_test_flushing_put(void *p)
+{
+	struct devhold_test_flusher *f = p;
+
+	devhold_flush();
+	devhold_domain_flush(f->own);
+	devhold_domain_destroy(f->other);
+	devhold_test_put(&f->obj);
+}
+
+static const struct devhold_ops devhold_test_flushing_ops = {
+	.get = devhold_test_get,
+	.put = devhold_test_flushing_put,
+};
+
+/*
+ * Defect 3: flushes from a put callback.  Another domain is flushed and
+ * destroyed; the callback's own domain is skipped with a WARN, and every
+ * later put still finishes.
+ */
+static void devhold_test_flush_from_put(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_test_domain(test);
+	struct devhold_test_flusher *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
+	int misuse = atomic_read(&devhold_misuse);
+	struct devhold *hold, *next;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	init_completion(&f->obj.put_done);
+	f->own = domain;
+	f->other = devhold_domain_create("devhold-test-other", 0);
+	KUNIT_ASSERT_NOT_NULL(test, f->other);
+	hold = devhold_get(domain, &devhold_test_flushing_ops, f, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	kunit_info(test, "WARNs about flushes from a domain's own release work are expected\n");
+	devhold_put(hold);
+	devhold_test_wait_put(test, &f->obj);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
+
+	next = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(next));
+	devhold_put(next);
+	devhold_test_wait_put(test, obj);
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
+}
+
+/*
+ * Defect 4: a double put of a finished hold calls no op and reads no
+ * object; with CONFIG_DEBUG_DEVHOLD the hold is still quarantined.
+ */
+static void devhold_test_double_put_finished(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_test_domain(test);
+	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
+	struct devhold *hold;
+	int misuse, names;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_DEVHOLD))
+		kunit_skip(test, "a finished hold is freed at once without CONFIG_DEBUG_DEVHOLD");
+	hold = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	devhold_put(hold);
+	devhold_test_wait_put(test, obj);
+	devhold_flush();
+
+	misuse = atomic_read(&devhold_misuse);
+	names = atomic_read(&devhold_test_name_calls);
+	kunit_info(test, "a WARN about a double put is expected\n");
+	devhold_put(hold);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&devhold_test_name_calls), names,
+			    "the misuse report called the object's ops");
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 1);
+	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
+}
+
+/* A put held between publishing the hold and kicking the work. */
+struct devhold_test_window {
+	struct devhold_domain *domain;
+	struct devhold *stalled, *other;
+	struct devhold_test_obj *obj;	/* other's */
+	struct completion in_window;
+	atomic_t flushed;
+	int puts_at_flush;
+};
+
+static void devhold_test_put_probe(void *data, const struct devhold *hold,
+				   const char *domain)
+{
+	struct devhold_test_window *w = data;
+	unsigned long deadline = jiffies + WAIT;
+
+	if (hold != w->stalled)
+		return;
+	complete(&w->in_window);
+	/* Atomic context here: spin, bounded, until the other side flushed. */
+	while (!atomic_read(&w->flushed) && time_before(jiffies, deadline))
+		cpu_relax();
+}
+
+/* Another CPU: a put that finds the list non-empty, then a flush. */
+static int devhold_test_window_flusher(void *p)
+{
+	struct devhold_test_window *w = p;
+
+	if (wait_for_completion_timeout(&w->in_window, WAIT)) {
+		devhold_put(w->other);
+		devhold_domain_flush(w->domain);
+		w->puts_at_flush = atomic_read(&w->obj->puts);
+	}
+	atomic_set(&w->flushed, 1);
+	return 0;
+}
+
+/*
+ * Defect 8: put #1 published its hold and has not kicked the release work
+ * yet; put #2 sees a non-empty list, does not kick, and returns; a flush
+ * after it must still finish hold #2.
+ */
+static void devhold_test_flush_unkicked_put(struct kunit *test)
+{
+	struct devhold_test_window *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct devhold_test_obj *first;
+	struct task_struct *t;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	w->domain = devhold_test_domain(test);
+	w->obj = devhold_test_obj(test, NULL);
+	first = devhold_test_obj(test, NULL);
+	w->puts_at_flush = -1;
+	init_completion(&w->in_window);
+	w->stalled = devhold_get(w->domain, &devhold_test_ops, first, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(w->stalled));
+	w->other = devhold_get(w->domain, &devhold_test_ops, w->obj, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(w->other));
+	t = kthread_create(devhold_test_window_flusher, w, "devhold-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	KUNIT_ASSERT_EQ(test, 0, register_trace_devhold_put(devhold_test_put_probe, w));
+	wake_up_process(t);
+	devhold_put(w->stalled);
+	unregister_trace_devhold_put(devhold_test_put_probe, w);
+	tracepoint_synchronize_unregister();
+	kthread_stop(t);
+	put_task_struct(t);
+	KUNIT_EXPECT_EQ_MSG(test, w->puts_at_flush, 1,
+			    "the flush returned before a put that returned was finished");
+	devhold_test_wait_put(test, first);
+	devhold_test_wait_put(test, w->obj);
+}
+
+/*
+ * Defect 9: each domain has its own lockdep class; a barrier of one domain
+ * inside a release section of another is not recursion.
+ */
+static void devhold_test_barrier_nested_domains(struct kunit *test)
+{
+	struct devhold_domain *a = devhold_test_domain(test);
+	struct devhold_domain *b = devhold_test_domain(test);
+	struct devhold_release_cookie cookie;
+	int misuse = atomic_read(&devhold_misuse);
+
+	if (!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) || !debug_locks)
+		kunit_skip(test, "needs lockdep");
+	cookie = devhold_release_begin(a);
+	devhold_release_barrier(b);
+	devhold_release_end(a, cookie);
+	KUNIT_EXPECT_TRUE_MSG(test, debug_locks, "lockdep reported the nested barrier");
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse);
+}
+
+/* A blocked release in one domain delays neither puts nor flushes in another. */
+static void devhold_test_domain_isolation(struct kunit *test)
+{
+	struct completion *entered = devhold_test_gate(test);
+	struct completion *go = devhold_test_gate(test);
+	struct devhold_domain *a = devhold_test_domain(test);
+	struct devhold_domain *b = devhold_test_domain(test);
+	struct devhold_test_obj *blocker = devhold_test_obj(test, NULL);
+	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
+	struct devhold *ha, *hb;
+
+	devhold_test_gate_armed(test, go);
+	blocker->put_entered = entered;
+	blocker->put_go = go;
+	ha = devhold_get(a, &devhold_test_ops, blocker, NULL, GFP_KERNEL);
+	hb = devhold_get(b, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ha));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hb));
+	devhold_put(ha);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(entered, WAIT));
+
+	devhold_put(hb);
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&obj->put_done, WAIT),
+			    "a blocked release in another domain held this one up");
+	devhold_domain_flush(b);
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&blocker->puts), 0);
+	complete(go);
+	devhold_test_wait_put(test, blocker);
+	devhold_flush();
+}
+
+/* Holds are finished in the order they were put. */
+#define DEVHOLD_TEST_FIFO	8
+
+struct devhold_test_seq {
+	struct devhold_test_obj obj;	/* first: the ops' object */
+	int index;
+	int *order;
+	atomic_t *next;
+};
+
+static void devhold_test_seq_put(void *p)
+{
+	struct devhold_test_seq *q = p;
+
+	q->order[atomic_inc_return(q->next) - 1] = q->index;
+	devhold_test_put(&q->obj);
+}
+
+static const struct devhold_ops devhold_test_seq_ops = {
+	.get = devhold_test_get,
+	.put = devhold_test_seq_put,
+};
+
+static void devhold_test_fifo(struct kunit *test)
+{
+	struct completion *entered = devhold_test_gate(test);
+	struct completion *go = devhold_test_gate(test);
+	struct devhold_test_seq *q;
+	struct devhold_domain *domain;
+	struct devhold_test_obj *blocker;
+	struct devhold *hold;
+	atomic_t *next;
+	int *order, i;
+
+	q = kunit_kcalloc(test, DEVHOLD_TEST_FIFO, sizeof(*q), GFP_KERNEL);
+	order = kunit_kcalloc(test, DEVHOLD_TEST_FIFO, sizeof(*order), GFP_KERNEL);
+	next = kunit_kzalloc(test, sizeof(*next), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, q && order && next);
+	domain = devhold_test_domain(test);
+	blocker = devhold_test_obj(test, NULL);
+	devhold_test_gate_armed(test, go);
+	blocker->put_entered = entered;
+	blocker->put_go = go;
+
+	/* The work is busy with the blocker while the holds are put. */
+	hold = devhold_get(domain, &devhold_test_ops, blocker, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	devhold_put(hold);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(entered, WAIT));
+	for (i = 0; i < DEVHOLD_TEST_FIFO; i++) {
+		q[i].index = i;
+		q[i].order = order;
+		q[i].next = next;
+		init_completion(&q[i].obj.put_done);
+		hold = devhold_get(domain, &devhold_test_seq_ops, &q[i], NULL, GFP_KERNEL);
+		if (IS_ERR(hold))
+			break;
+		devhold_put(hold);
+	}
+	complete(go);
+	KUNIT_ASSERT_EQ(test, i, DEVHOLD_TEST_FIFO);
+	devhold_flush();
+	KUNIT_ASSERT_EQ(test, atomic_read(next), DEVHOLD_TEST_FIFO);
+	for (i = 0; i < DEVHOLD_TEST_FIFO; i++)
+		KUNIT_EXPECT_EQ(test, order[i], i);
+}
+
+/* A counted domain: holds pin the object, not the owner module. */
+static void devhold_test_counted_domain(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_domain_create("devhold-test-counted",
+							      DEVHOLD_DOMAIN_COUNTED);
+	struct module *owner = devhold_test_owner(test, MODULE_STATE_LIVE);
+	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
+	struct devhold *hold, *going;
+
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_domain_destroy,
+							   domain));
+	hold = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 1);
+	KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
+
+	/* The provider's exit waits for the object: a going module is fine. */
+	owner->state = MODULE_STATE_GOING;
+	going = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(going));
+	devhold_put(going);
+	devhold_put(hold);
+	devhold_domain_flush(domain);
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
+	KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
+}
+
+/*
+ * Defect 6: a destroyed domain stays allocated while it still counts
+ * objects, so a late hold fails cleanly and the late uncount balances.
+ */
+static void devhold_test_domain_outlives_objects(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_domain_create("devhold-test-late", 0);
+	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
+	int misuse = atomic_read(&devhold_misuse);
+	struct devhold *late;
+
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	devhold_domain_obj_add(domain);
+	kunit_info(test, "WARNs about a leaked object, a hold on a destroyed domain and a second destroy are expected\n");
+	devhold_domain_destroy(domain);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	/* KASAN reports these if the domain was freed. */
+	late = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(late), -ENODEV);
+	devhold_domain_destroy(domain);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
+	KUNIT_EXPECT_EQ(test, devhold_domain_objs(domain), 1);
+	devhold_domain_obj_del(domain);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
 }
 
 static struct kunit_case devhold_test_cases[] = {
@@ -983,6 +1541,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_put_hardirq),
 	KUNIT_CASE(devhold_test_put_softirq),
 	KUNIT_CASE(devhold_test_put_spinlock_irqoff),
+	KUNIT_CASE(devhold_test_put_raw_spinlock),
 	KUNIT_CASE(devhold_test_put_reclaim),
 	KUNIT_CASE(devhold_test_put_fence_signalling),
 	KUNIT_CASE(devhold_test_barrier_waits),
@@ -999,7 +1558,16 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_obj_underflow),
 	KUNIT_CASE_SLOW(devhold_test_concurrent),
 	KUNIT_CASE(devhold_test_leak_report),
-	KUNIT_CASE(devhold_test_debug_off_size),
+	KUNIT_CASE(devhold_test_list_push_publishes_last),
+	KUNIT_CASE(devhold_test_list_auto_drain_frees_owner),
+	KUNIT_CASE(devhold_test_flush_from_put),
+	KUNIT_CASE(devhold_test_double_put_finished),
+	KUNIT_CASE(devhold_test_flush_unkicked_put),
+	KUNIT_CASE(devhold_test_barrier_nested_domains),
+	KUNIT_CASE(devhold_test_domain_isolation),
+	KUNIT_CASE(devhold_test_fifo),
+	KUNIT_CASE(devhold_test_counted_domain),
+	KUNIT_CASE(devhold_test_domain_outlives_objects),
 	{}
 };
 

@@ -8,13 +8,13 @@
 #include <linux/devhold.h>
 #include <linux/tracepoint.h>
 
-/* devhold_get() took a hold. */
+/* devhold_get() took a hold on @obj (the object's name). */
 TRACE_EVENT(devhold_get,
-	    TP_PROTO(const struct devhold *hold, const char *domain),
-	    TP_ARGS(hold, domain),
+	    TP_PROTO(const struct devhold *hold, const char *domain, const char *obj),
+	    TP_ARGS(hold, domain, obj),
 	    TP_STRUCT__entry(__field(const void *, hold)
 			     __string(domain, domain)
-			     __string(obj, devhold_name(hold))),
+			     __string(obj, obj)),
 	    TP_fast_assign(__entry->hold = hold;
 			   __assign_str(domain);
 			   __assign_str(obj);),
@@ -33,13 +33,13 @@ DECLARE_EVENT_CLASS(devhold_hold,
 			      __get_str(domain))
 );
 
-/* devhold_put() queued the hold. */
+/* devhold_put() published the hold, before it kicks the release work. */
 DEFINE_EVENT(devhold_hold, devhold_put,
 	     TP_PROTO(const struct devhold *hold, const char *domain),
 	     TP_ARGS(hold, domain)
 );
 
-/* The worker finished the object and module puts of the hold. */
+/* The release work finished the object and module puts of the hold. */
 DEFINE_EVENT(devhold_hold, devhold_release,
 	     TP_PROTO(const struct devhold *hold, const char *domain),
 	     TP_ARGS(hold, domain)

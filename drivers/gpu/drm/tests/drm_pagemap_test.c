@@ -359,9 +359,11 @@ static void drm_pagemap_test_device_private_unbind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 }
 
-/* Keeps the devhold worker busy until released. */
+/*
+ * Keeps the release work of drm_dev_hold()'s domain busy until released:
+ * holds put on that domain meanwhile stay queued.
+ */
 struct drm_pagemap_test_blocker {
-	struct devhold_domain *domain;
 	struct completion entered, go;
 };
 
@@ -384,7 +386,6 @@ static void drm_pagemap_test_unblock(void *p)
 
 	complete_all(&b->go);
 	devhold_flush();
-	devhold_domain_destroy(b->domain);
 	kfree(b);
 }
 
@@ -396,14 +397,10 @@ drm_pagemap_test_blocker(struct kunit *test, struct devhold **blocker)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	init_completion(&b->entered);
 	init_completion(&b->go);
-	b->domain = devhold_domain_create("drm-pagemap-test");
-	if (!b->domain)
-		kfree(b);
-	KUNIT_ASSERT_NOT_NULL(test, b->domain);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   drm_pagemap_test_unblock,
 							   b));
-	*blocker = devhold_get(b->domain, &drm_pagemap_test_blocker_ops, b,
+	*blocker = devhold_get(drm_dev_hold_domain(), &drm_pagemap_test_blocker_ops, b,
 			       NULL, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *blocker);
 	return b;
@@ -451,7 +448,7 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 
 	dpagemap = drm_pagemap_test_lookup(test, t, cache);
 	KUNIT_ASSERT_PTR_EQ(test, dpagemap, &t->dpagemap);
-	/* Keep the devhold worker busy so the released hold stays queued. */
+	/* Keep the drm domain's release work busy: the released hold stays queued. */
 	devhold_put(blocker);
 	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&b->entered));
 	drm_pagemap_put(dpagemap);
@@ -497,6 +494,8 @@ static struct kunit_suite drm_pagemap_test_suite = {
 };
 
 kunit_test_suite(drm_pagemap_test_suite);
+
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
 MODULE_DESCRIPTION("KUnit tests for the drm_pagemap provider pin");
 MODULE_LICENSE("GPL");

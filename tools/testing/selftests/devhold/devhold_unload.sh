@@ -11,7 +11,8 @@
 #  - pinned: holds pin the provider module; rmmod fails until they are gone;
 #  - counted: the provider's exit waits for its devices; rmmod waits, reports
 #    the holder after devhold.wait_warn_secs, and finishes when the last
-#    reference goes; a hold that would pin the going module is refused.
+#    reference goes; a hold that would pin the going module (in a domain
+#    of the pinning model) is refused.
 #
 # Then a torture loop of random iterations of both, a share of them with
 # slab and page allocation fault injection aimed at the test modules.  The
@@ -127,14 +128,16 @@ if pinned 32 0; then ok "pinned: rmmod fails while held, succeeds after"
 else fail "pinned: rmmod fails while held, succeeds after"; cleanup; fi
 
 # 2. Counted model: rmmod waits, reports the holder, ends with the last put;
-#    a hold that would pin the going module is refused, a device hold is not.
+#    a hold that would pin the going module (in a domain of the pinning
+#    model) is refused, a device hold is not, even when it names the module.
 counted() {	# NREFS TAIL_MS
 	local m0 rc=0 n
 	m0=$(misuse)
 	dmesg -C
 	echo 1 > /sys/module/devhold/parameters/wait_warn_secs
 	run modprobe $P counted=1 ndevs=3 release_tail_ms="$2" || return 1
-	run modprobe test_devhold_holder || return 1
+	# The holds name the provider module, and its counted domain still pins none.
+	run modprobe test_devhold_holder pin=1 || return 1
 	ctl take "$1" || return 1
 	[ "$(cat /sys/module/$P/refcnt)" = 0 ] || { diag "counted holds pin the module"; return 1; }
 	unbind_some || return 1
@@ -148,11 +151,10 @@ counted() {	# NREFS TAIL_MS
 		{ diag "report does not name the holder"; rc=1; }
 	kill -0 $rmmod_pid 2>/dev/null || { diag "rmmod returned with devices held"; rc=1; }
 	n=$(hstat enodev)
-	echo 1 > /sys/module/test_devhold_holder/parameters/pin
-	ctl dup
+	ctl "dup pinning"
 	[ "$(hstat enodev)" = $((n + $1)) ] ||
 		{ diag "pinning holds on a going module: enodev $(hstat enodev)"; rc=1; }
-	echo -1 > /sys/module/test_devhold_holder/parameters/pin
+	# Holds in the provider's counted domain do not need the module.
 	ctl dup
 	[ "$(hstat held)" = $((2 * $1)) ] ||
 		{ diag "device holds during unload: held $(hstat held)"; rc=1; }

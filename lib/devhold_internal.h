@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * devhold: what lib/devhold.c and lib/devhold_debug.c share.
+ */
+#ifndef _LIB_DEVHOLD_INTERNAL_H
+#define _LIB_DEVHOLD_INTERNAL_H
+
+#include <linux/devhold.h>
+#include <linux/lockdep_types.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <linux/spinlock_types.h>
+#include <linux/srcu.h>
+#include <linux/stackdepot.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* hold->flags */
+#define DEVHOLD_PUT		0	/* devhold_put() was called */
+#define DEVHOLD_DELAY_ARMED	1	/* debug delay: the deadline is drawn */
+
+struct devhold_debug {
+	struct list_head link;		/* in domain->holds while live */
+	depot_stack_handle_t get_stack;
+	depot_stack_handle_t put_stack;
+	unsigned long since;		/* jiffies at get */
+	unsigned long due;		/* jiffies at put, then the deadline */
+};
+
+struct devhold {
+	struct llist_node node;		/* in domain->pending */
+	unsigned long flags;
+	void *obj;
+	const struct devhold_ops *ops;
+	struct module *owner;		/* the pinned module, or NULL */
+	struct devhold_domain *domain;	/* holds a domain reference */
+#ifdef CONFIG_DEBUG_DEVHOLD
+	struct devhold_debug debug;
+#endif
+};
+
+/*
+ * The domain's memory lives as long as its creator's reference, every
+ * counted object, every hold and every running release section; it is
+ * freed from a work item after an RCU grace period, so code that just
+ * published a hold may still kick the domain's work.
+ */
+struct devhold_domain {
+	const char *name;
+	unsigned int flags;		/* DEVHOLD_DOMAIN_* */
+	bool dead;			/* destroyed */
+	refcount_t ref;
+	atomic_long_t nobjs;
+	atomic_long_t nholds;
+	wait_queue_head_t wq;		/* nobjs dropped to zero */
+	struct llist_head pending;	/* holds put and not finished */
+	struct delayed_work work;	/* finishes them */
+	struct rcu_work free_work;
+	struct list_head link;		/* in devhold_domains */
+	struct srcu_struct srcu;	/* release sections */
+	struct lock_class_key key;	/* one lockdep class per domain... */
+	struct lock_class_key work_key;	/* ... and one for its release work */
+#ifdef CONFIG_DEBUG_DEVHOLD
+	raw_spinlock_t lock;		/* protects holds */
+	struct list_head holds;
+	struct llist_head delayed;	/* the work's own: held back by the delay */
+	atomic_t flushing;
+#endif
+};
+
+/* Reports go to a seq_file, a seq_buf or the kernel log. */
+struct devhold_sink {
+	struct seq_file *m;
+	struct seq_buf *sb;
+};
+
+__printf(2, 3) void devhold_out(struct devhold_sink *s, const char *fmt, ...);
+
+extern struct kmem_cache *devhold_cache;
+extern struct mutex devhold_domains_lock;
+extern struct list_head devhold_domains;
+
+#ifdef CONFIG_DEBUG_DEVHOLD
+void devhold_debug_init(void);
+void devhold_debug_domain_init(struct devhold_domain *domain);
+void devhold_debug_get(struct devhold *hold, gfp_t gfp);
+void devhold_debug_put(struct devhold *hold);
+void devhold_debug_double_put(struct devhold *hold);
+void devhold_debug_untrack(struct devhold *hold);
+void devhold_free(struct devhold *hold);
+void devhold_debug_report_holds(struct devhold_domain *domain, struct devhold_sink *s);
+void devhold_debug_list_init(struct devhold_list *list);
+void devhold_debug_list_fini(struct devhold_list *list);
+void devhold_debug_list_pushing(struct devhold_list *list);
+void devhold_debug_list_drained(struct devhold_list *list);
+#else
+static inline void devhold_debug_init(void) {}
+static inline void devhold_debug_domain_init(struct devhold_domain *domain) {}
+static inline void devhold_debug_get(struct devhold *hold, gfp_t gfp) {}
+static inline void devhold_debug_put(struct devhold *hold) {}
+static inline void devhold_debug_double_put(struct devhold *hold) {}
+static inline void devhold_debug_untrack(struct devhold *hold) {}
+
+static inline void devhold_free(struct devhold *hold)
+{
+	kmem_cache_free(devhold_cache, hold);
+}
+
+static inline void devhold_debug_report_holds(struct devhold_domain *domain,
+					      struct devhold_sink *s) {}
+static inline void devhold_debug_list_init(struct devhold_list *list) {}
+static inline void devhold_debug_list_fini(struct devhold_list *list) {}
+static inline void devhold_debug_list_pushing(struct devhold_list *list) {}
+static inline void devhold_debug_list_drained(struct devhold_list *list) {}
+#endif
+
+#ifdef CONFIG_DEVHOLD_DEBUG_DELAY
+bool devhold_delay(struct devhold *hold, unsigned long *next);
+struct llist_node *devhold_delay_take(struct devhold_domain *domain);
+#else
+static inline bool devhold_delay(struct devhold *hold, unsigned long *next)
+{
+	return false;
+}
+
+static inline struct llist_node *devhold_delay_take(struct devhold_domain *domain)
+{
+	return NULL;
+}
+#endif
+
+#endif /* _LIB_DEVHOLD_INTERNAL_H */
