@@ -814,9 +814,13 @@ static struct completion *devhold_test_gate(struct kunit *test)
 	return go;
 }
 
-static void devhold_test_gate_armed(struct kunit *test, struct completion *go)
+/* @blocker's put announces itself on @entered and waits for @go. */
+static void devhold_test_block(struct kunit *test, struct devhold_test_obj *blocker,
+			       struct completion *entered, struct completion *go)
 {
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_complete_all, go));
+	blocker->put_entered = entered;
+	blocker->put_go = go;
 }
 
 /* Misuse. */
@@ -835,9 +839,7 @@ static void devhold_test_double_put(struct kunit *test)
 	 * Keep the worker busy in the blocker's put, so that the doubly put
 	 * hold is certainly not freed between the two puts.
 	 */
-	devhold_test_gate_armed(test, go);
-	blocker->put_entered = entered;
-	blocker->put_go = go;
+	devhold_test_block(test, blocker, entered, go);
 	a = devhold_get(domain, &devhold_test_ops, blocker, NULL, GFP_KERNEL);
 	b = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
@@ -1390,9 +1392,7 @@ static void devhold_test_domain_isolation(struct kunit *test)
 	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
 	struct devhold *ha, *hb;
 
-	devhold_test_gate_armed(test, go);
-	blocker->put_entered = entered;
-	blocker->put_go = go;
+	devhold_test_block(test, blocker, entered, go);
 	ha = devhold_get(a, &devhold_test_ops, blocker, NULL, GFP_KERNEL);
 	hb = devhold_get(b, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ha));
@@ -1451,9 +1451,7 @@ static void devhold_test_fifo(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, q && order && next);
 	domain = devhold_test_domain(test);
 	blocker = devhold_test_obj(test, NULL);
-	devhold_test_gate_armed(test, go);
-	blocker->put_entered = entered;
-	blocker->put_go = go;
+	devhold_test_block(test, blocker, entered, go);
 
 	/* The work is busy with the blocker while the holds are put. */
 	hold = devhold_get(domain, &devhold_test_ops, blocker, NULL, GFP_KERNEL);
