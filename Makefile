@@ -2,8 +2,11 @@
 # test and check it.  See README.md.
 #
 #   make                the main job: UML KUnit tier (project + DRM + Xe suites)
-#   make check          the whole gate: deps, both tiers, the no-THP build,
-#                       static checks; closes with "N passed, N failed"
+#   make check          the whole gate: deps, the uml-lib and x86_64 tiers, the
+#                       VM harness, the no-THP build, the arm64 users, static
+#                       checks; closes with "N passed, N failed"
+#   make uml-lib        a small UML KUnit kernel without DRM: the library's
+#                       suites with DEBUG_DEVHOLD=n
 #   make x86_64         the x86_64 KUnit tier (QEMU, TCG)
 #   make vm             the VM harness on the x86_64 tier's kernel: real module
 #                       unloads, busted controls, a DRM driver, IGT peer suites
@@ -27,7 +30,8 @@
 #   make deps           install the packages (apt) and sparse
 #
 # Knobs: KDIR=/path/to/linux (your tree instead of Debian's linux-source-7.3),
-# JOBS=N, TIERS="uml x86_64", O=build (outputs), FORCE=1 (assemble over
+# JOBS=N, TIERS="uml-lib x86_64" (the gate's KUnit tiers), BASE_TIERS="uml
+# x86_64" (make baseline), O=build (outputs), FORCE=1 (assemble over
 # unexported work).
 
 SHELL := /bin/bash
@@ -35,7 +39,8 @@ SHELL := /bin/bash
 
 KDIR ?=
 JOBS ?= $(shell nproc)
-TIERS ?= uml x86_64
+TIERS ?= uml-lib x86_64
+BASE_TIERS ?= uml x86_64
 O ?= build
 WORK := $(O)/work
 RES := $(O)/results
@@ -45,11 +50,16 @@ export JOBS
 CONFIGS_uml := $(KC)/common.config $(KC)/uml.config
 CONFIGS_x86_64 := $(KC)/common.config $(KC)/x86_64.config $(KC)/vm.config
 PROJECT_uml := $(KC)/project.config $(KC)/uml-project.config
+CONFIGS_uml-lib := $(KC)/uml-lib.config
+PROJECT_uml-lib := $(KC)/project.config $(KC)/uml-project.config
+# The library's functional suite only: the benchmark's figures mean nothing
+# under lockdep and KASAN, and x86_64 prints them.
+SUITES_uml-lib := devhold
 PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
-.PHONY: uml x86_64 vm torture nothp nothp-base users bite check static baseline baseline-uml \
+.PHONY: uml uml-lib x86_64 vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	baseline-x86_64 series bisect-check export mutants \
 	assemble deps base clean help
 
@@ -69,10 +79,10 @@ export:
 	devtools/export.sh $(WORK)
 
 # One KUnit tier on the assembled tree, judged against the baseline.
-uml x86_64: assemble
+uml uml-lib x86_64: assemble
 	@mkdir -p $(RES)
-	devtools/kunit.sh $(WORK) $@ $(O)/$@ $(RES)/$@ $(CONFIGS_$@) $(PROJECT_$@); \
-		echo "kunit.py exit status $$?"
+	KUNIT_EXTRA="$(SUITES_$@)" devtools/kunit.sh $(WORK) $@ $(O)/$@ $(RES)/$@ \
+		$(CONFIGS_$@) $(PROJECT_$@); echo "kunit.py exit status $$?"
 	@grep -E "Testing complete|Elapsed" $(RES)/$@.log || true
 	devtools/judge.sh $@ $(WORK) $(O)/$@ $(RES) $(CONFIGS_$@) $(PROJECT_$@)
 
@@ -126,7 +136,7 @@ static: assemble
 # The base's KUnit results per tier; with x86_64, also the IGT peer suites
 # booted on the base kernel (the same configuration as the series' VM kernel,
 # the harness scripts from the work tree).
-baseline: $(addprefix baseline-,$(TIERS))
+baseline: $(addprefix baseline-,$(BASE_TIERS))
 
 baseline-uml baseline-x86_64: baseline-%:
 	@mkdir -p $(RES)

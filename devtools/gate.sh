@@ -5,7 +5,7 @@
 # counting KUnit cases and checks; exits non-zero when anything failed.
 set -uo pipefail
 
-tiers=${1:-uml x86_64}
+tiers=${1:-uml-lib x86_64}
 O=${O:-build}
 RES=$O/results
 mkdir -p "$RES"

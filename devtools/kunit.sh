@@ -3,7 +3,7 @@
 #
 #   kunit.sh TREE TIER BUILD_DIR OUT_PREFIX CONFIG...
 #
-# TIER is "uml" or "x86_64".  Writes OUT_PREFIX.log (kunit.py output),
+# TIER is "uml", "uml-lib" (UML, a smaller configuration) or "x86_64".  Writes OUT_PREFIX.log (kunit.py output),
 # OUT_PREFIX.json (results) and OUT_PREFIX.cases (one "STATUS suite.case"
 # line per case), and exits with kunit.py's status.  KUNIT_CMD=build only
 # builds; KUNIT_CMD=exec runs the kernel already built (KUNIT_EXTRA=GLOB
@@ -27,7 +27,7 @@ for c; do args+=(--kunitconfig="$(abs "$c")"); done
 . "$here/ccache.sh"
 [ "$devhold_cc" = gcc ] || args+=(--make_options="CC=$devhold_cc")
 case $tier in
-uml)
+uml | uml-lib)
 	# Two CPUs so concurrency tests really run in parallel.
 	case $cmd in run|exec) args+=(--kernel_args=seccomp=on --kernel_args=ncpus=2) ;; esac
 	;;
