@@ -214,6 +214,8 @@ struct devhold_domain *devhold_domain_create(const char *name, unsigned int flag
 	atomic_long_set(&domain->nobjs, 0);
 	atomic_long_set(&domain->nholds, 0);
 	init_waitqueue_head(&domain->wq);
+	raw_spin_lock_init(&domain->sections_lock);
+	INIT_LIST_HEAD(&domain->sections);
 	init_llist_head(&domain->pending);
 	INIT_DELAYED_WORK(&domain->work, devhold_work_fn);
 	/* One class per domain: a put callback may flush another domain. */
@@ -249,9 +251,10 @@ EXPORT_SYMBOL_GPL(devhold_domain_create);
  * their late uncount or put is still safe (and also reported).  Holds taken
  * on a destroyed domain fail with -ENODEV while that memory stays.
  *
- * Context: process context, may sleep.  Not from a release section of
- * @domain, nor from its release work (a put callback of one of its holds):
- * that is reported with a WARN, and the puts queued are not waited for.
+ * Context: process context, may sleep.  Not from its release work (a put
+ * callback of one of its holds): the puts queued are then not waited for;
+ * nor from a release section of @domain: the barrier is then skipped.  Both
+ * are reported with a WARN, and the domain is destroyed all the same.
  */
 void devhold_domain_destroy(struct devhold_domain *domain)
 {
@@ -288,7 +291,10 @@ EXPORT_SYMBOL_GPL(devhold_domain_destroy);
  *
  * Pins @owner first: when it is already going (unloading), nothing is
  * pinned and -ENODEV is returned.  Then @ops->get pins @obj.  The hold is
- * given back with devhold_put().
+ * given back with devhold_put().  A module still in its module_init is
+ * pinned too, but freed anyway if its init fails, so its init error path
+ * waits for its objects as its module_exit would (see "A failing
+ * module_init" in Documentation/core-api/devhold.rst).
  *
  * Context: any context @gfp allows, but NMI.
  * Return: the hold, ERR_PTR(-ENODEV) when @owner is going or @domain was
@@ -597,6 +603,7 @@ EXPORT_SYMBOL_GPL(devhold_flush);
 /**
  * devhold_release_begin() - enter a release section of a domain
  * @domain: the domain
+ * @section: the caller's, until devhold_release_end()
  *
  * Wrap the release callback of a domain's object (and whatever runs the
  * object's code as part of its release) in a release section so that
@@ -604,40 +611,65 @@ EXPORT_SYMBOL_GPL(devhold_flush);
  * domain stays allocated until the section ends.
  *
  * Context: any context but NMI where RCU is watching.
- * Return: the cookie to pass to devhold_release_end().
  */
-struct devhold_release_cookie devhold_release_begin(struct devhold_domain *domain)
+void devhold_release_begin(struct devhold_domain *domain,
+			   struct devhold_release_section *section)
 {
+	unsigned long flags;
+
 	devhold_domain_get(domain);
-	return (struct devhold_release_cookie){
-		.scp = srcu_read_lock_fast(&domain->srcu),
-	};
+	/*
+	 * Only a task can call the barrier: a section in interrupt context
+	 * is not linked, and stays lock-free.
+	 */
+	section->task = in_task() ? current : NULL;
+	if (section->task) {
+		raw_spin_lock_irqsave(&domain->sections_lock, flags);
+		list_add(&section->link, &domain->sections);
+		raw_spin_unlock_irqrestore(&domain->sections_lock, flags);
+	}
+	section->scp = srcu_read_lock_fast(&domain->srcu);
 }
 EXPORT_SYMBOL_GPL(devhold_release_begin);
 
 /**
  * devhold_release_end() - leave a release section of a domain
  * @domain: the domain
- * @cookie: what devhold_release_begin() returned
+ * @section: what devhold_release_begin() was given
  *
  * Context: the context devhold_release_begin() was called in.
  */
 void devhold_release_end(struct devhold_domain *domain,
-			 struct devhold_release_cookie cookie)
+			 struct devhold_release_section *section)
 {
-	srcu_read_unlock_fast(&domain->srcu, cookie.scp);
+	unsigned long flags;
+
+	srcu_read_unlock_fast(&domain->srcu, section->scp);
+	if (section->task) {
+		raw_spin_lock_irqsave(&domain->sections_lock, flags);
+		list_del(&section->link);
+		raw_spin_unlock_irqrestore(&domain->sections_lock, flags);
+	}
 	devhold_domain_unref(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_release_end);
 
-/* With lockdep, the release sections the current task is in are known. */
+/* Whether the current task is inside a release section of @domain. */
 static bool devhold_in_release_section(struct devhold_domain *domain)
 {
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	return debug_locks && lock_is_held(&domain->srcu.dep_map);
-#else
-	return false;
-#endif
+	struct devhold_release_section *section;
+	bool found = false;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&domain->sections_lock, flags);
+	list_for_each_entry(section, &domain->sections, link) {
+		if (section->task == current) {
+			found = true;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&domain->sections_lock, flags);
+	return found;
 }
 
 /**
@@ -648,21 +680,23 @@ static bool devhold_in_release_section(struct devhold_domain *domain)
  * call was made has ended.  Other domains' release sections are not waited
  * for, and each domain has its own lockdep class: a barrier of one domain
  * inside a release section of another is fine.  Called from inside a
- * release section of @domain it would wait for itself: with lockdep
- * (CONFIG_DEBUG_LOCK_ALLOC) that is reported with a WARN and the call
- * returns without waiting.
+ * release section of @domain it would wait for itself forever: that is
+ * reported with a WARN and refused, with and without lockdep.
  *
  * Context: process context, may sleep.
+ * Return: 0, or -EDEADLK (with a WARN, nothing waited for) from inside a
+ * release section of @domain.
  */
-void devhold_release_barrier(struct devhold_domain *domain)
+int devhold_release_barrier(struct devhold_domain *domain)
 {
 	if (devhold_misused(devhold_in_release_section(domain),
 			    "release barrier of domain %s called inside one of its release sections\n",
 			    domain->name))
-		return;
+		return -EDEADLK;
 	trace_devhold_barrier_begin(domain->name);
 	synchronize_srcu(&domain->srcu);
 	trace_devhold_barrier_end(domain->name);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(devhold_release_barrier);
 
@@ -747,13 +781,21 @@ EXPORT_SYMBOL_GPL(devhold_domain_holds);
  * reference is dropped.
  *
  * Context: process context, may sleep.  Not from a release section of
- * @domain nor from its release work.
+ * @domain nor from its release work: the object being released is still
+ * counted there, so that would wait forever; it is reported with a WARN and
+ * refused instead.
+ * Return: 0, or -EDEADLK (with a WARN, nothing waited for) from a release
+ * section of @domain or from its release work.
  */
-void devhold_domain_wait_idle(struct devhold_domain *domain)
+int devhold_domain_wait_idle(struct devhold_domain *domain)
 {
 	struct devhold_sink s = {};
 	unsigned long period;
 
+	if (devhold_misused(current_work() == &domain->work.work ||
+			    devhold_in_release_section(domain),
+			    "domain %s waited for from its own release\n", domain->name))
+		return -EDEADLK;
 	for (;;) {
 		period = secs_to_jiffies(clamp(READ_ONCE(wait_warn_secs), 1U, 3600U));
 		if (wait_event_timeout(domain->wq,
@@ -762,7 +804,7 @@ void devhold_domain_wait_idle(struct devhold_domain *domain)
 		devhold_report(domain, &s, "still busy");
 	}
 	devhold_domain_flush(domain);
-	devhold_release_barrier(domain);
+	return devhold_release_barrier(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_wait_idle);
 

@@ -16,6 +16,7 @@
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
+#include <kunit/visibility.h>
 
 #include "devhold_internal.h"
 
@@ -236,8 +237,9 @@ void __init devhold_debug_init(void)
 }
 
 #ifdef CONFIG_DEVHOLD_DEBUG_DELAY
-static bool debug_delay = true;
-module_param(debug_delay, bool, 0644);
+bool devhold_debug_delay = true;
+EXPORT_SYMBOL_IF_KUNIT(devhold_debug_delay);
+module_param_named(debug_delay, devhold_debug_delay, bool, 0644);
 MODULE_PARM_DESC(debug_delay, "Delay each deferred release by 1 to 4 seconds");
 
 /*
@@ -250,7 +252,7 @@ bool devhold_delay(struct devhold *hold, unsigned long *next)
 	struct devhold_domain *domain = hold->domain;
 	unsigned long due;
 
-	if (atomic_read(&domain->flushing) || !READ_ONCE(debug_delay))
+	if (atomic_read(&domain->flushing) || !READ_ONCE(devhold_debug_delay))
 		return false;
 	/*
 	 * The deadline is drawn here, in the work: devhold_put() may run in

@@ -58,6 +58,8 @@ struct devhold_domain {
 	struct rcu_work free_work;
 	struct list_head link;		/* in devhold_domains */
 	struct srcu_struct srcu;	/* release sections */
+	raw_spinlock_t sections_lock;	/* protects sections */
+	struct list_head sections;	/* the running release sections */
 	struct lock_class_key key;	/* one lockdep class per domain... */
 	struct lock_class_key work_key;	/* ... and one for its release work */
 #ifdef CONFIG_DEBUG_DEVHOLD
@@ -115,6 +117,7 @@ static inline void devhold_debug_list_drained(struct devhold_list *list) {}
 #endif
 
 #ifdef CONFIG_DEVHOLD_DEBUG_DELAY
+extern bool devhold_debug_delay;	/* devhold.debug_delay */
 bool devhold_delay(struct devhold *hold, unsigned long *next);
 struct llist_node *devhold_delay_take(struct devhold_domain *domain);
 #else

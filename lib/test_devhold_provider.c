@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait_bit.h>
@@ -59,6 +60,22 @@ MODULE_PARM_DESC(busted, "Broken control: \"nobarrier\" (count and wait without 
 static bool make_it_fail;
 module_param(make_it_fail, bool, 0444);
 MODULE_PARM_DESC(make_it_fail, "Let fault injection (task-filter) fail the device set-up");
+
+static bool init_wait;
+module_param(init_wait, bool, 0444);
+MODULE_PARM_DESC(init_wait, "module_init waits, devices bound, until init_go is set");
+
+static bool init_waiting;
+module_param(init_waiting, bool, 0444);
+MODULE_PARM_DESC(init_waiting, "module_init is waiting for init_go");
+
+static bool init_go;
+module_param(init_go, bool, 0644);
+MODULE_PARM_DESC(init_go, "Let a waiting module_init go on");
+
+static bool fail_init;
+module_param(fail_init, bool, 0444);
+MODULE_PARM_DESC(fail_init, "module_init fails after binding its devices, and undoes them");
 
 struct tdp_obj {
 	struct device dev;
@@ -95,7 +112,7 @@ static void tdp_obj_release(struct device *dev)
 {
 	struct tdp_obj *obj = container_of(dev, struct tdp_obj, dev);
 	struct devhold_domain *domain = obj->domain;
-	struct devhold_release_cookie cookie;
+	struct devhold_release_section section;
 
 	kfree(obj);
 	if (tdp_nobarrier) {
@@ -104,7 +121,7 @@ static void tdp_obj_release(struct device *dev)
 		tdp_release_tail();
 		return;
 	}
-	cookie = devhold_release_begin(domain);
+	devhold_release_begin(domain, &section);
 	devhold_domain_obj_del(domain);
 	tdp_release_tail();
 	/*
@@ -112,7 +129,7 @@ static void tdp_obj_release(struct device *dev)
 	 * return): a few instructions no barrier covers.  DRM keeps them out
 	 * of driver modules by opening the section in drm_dev_release().
 	 */
-	devhold_release_end(domain, cookie);
+	devhold_release_end(domain, &section);
 }
 
 static int tdp_probe(struct platform_device *pdev)
@@ -171,8 +188,12 @@ static void tdp_set_make_it_fail(bool on)
 #endif
 }
 
-/* Unbind and unregister everything, then wait as the model says. */
-static void tdp_teardown(unsigned int n)
+/*
+ * Unbind and unregister everything, then wait as the model says; a failing
+ * module_init always waits (see "A failing module_init" in
+ * Documentation/core-api/devhold.rst).
+ */
+static void tdp_teardown(unsigned int n, bool wait)
 {
 	while (n--)
 		platform_device_unregister(tdp_pdevs[n]);
@@ -183,9 +204,33 @@ static void tdp_teardown(unsigned int n)
 		wait_var_event(&tdp_nobjs, !atomic_read(&tdp_nobjs));
 		return;
 	}
-	if (counted)
+	if (wait) {
 		devhold_domain_wait_idle(tdp_domain);
+		/* Holds in other domains drop their module pin last. */
+		if (!counted)
+			devhold_flush();
+	}
 	devhold_domain_destroy(tdp_domain);
+}
+
+/*
+ * While module_init waits (init_wait=1) the module is still coming, its
+ * devices are bound and holders may pin it.  A module parameter, not a
+ * debugfs file: an open file would pin the coming module too, and its
+ * close could run after a failed init freed the module.
+ */
+static int tdp_init_end(void)
+{
+	if (init_wait) {
+		WRITE_ONCE(init_waiting, true);
+		while (!READ_ONCE(init_go)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			msleep_interruptible(20);
+		}
+		WRITE_ONCE(init_waiting, false);
+	}
+	return fail_init ? -EAGAIN : 0;
 }
 
 static int __init tdp_init(void)
@@ -223,13 +268,19 @@ static int __init tdp_init(void)
 		if (IS_ERR(pdev)) {
 			ret = PTR_ERR(pdev);
 			tdp_set_make_it_fail(false);
-			tdp_teardown(i);
+			tdp_teardown(i, true);
 			return ret;
 		}
 		tdp_pdevs[i] = pdev;
 	}
-	ret = 0;
-	goto out;
+	tdp_set_make_it_fail(false);
+	ret = tdp_init_end();
+	if (ret) {
+		/* Undo everything, and wait for what holders took. */
+		tdp_teardown(ndevs, true);
+		pr_info("module_init fails: %d\n", ret);
+	}
+	return ret;
 
 err_pdevs:
 	kfree(tdp_pdevs);
@@ -242,7 +293,7 @@ out:
 
 static void __exit tdp_exit(void)
 {
-	tdp_teardown(ndevs);
+	tdp_teardown(ndevs, counted);
 }
 
 module_init(tdp_init);

@@ -88,6 +88,12 @@ MUTANTS = [
      ['devhold_test_barrier_nested_domains'],
      '\terr = __init_srcu_struct_fast(&domain->srcu, domain->name, &domain->key);',
      '\terr = init_srcu_struct_fast(&domain->srcu);'),
+    # defect 10: a barrier in its own release section seen only by lockdep
+    # (as in a build without it)
+    ('barrier-in-own-section-unseen',
+     ['devhold_test_barrier_in_release_section'],
+     '\t\tif (section->task == current) {',
+     '\t\tif (0 && section->task == current) {'),
     # design: holds finished in the order of the puts
     ('lifo',
      ['devhold_test_fifo'],

@@ -56,13 +56,18 @@ struct devhold_ops {
 #define DEVHOLD_DOMAIN_COUNTED	BIT(0)
 
 /**
- * struct devhold_release_cookie - token of a release section
+ * struct devhold_release_section - a release section of a domain
  *
- * Returned by devhold_release_begin(), passed to devhold_release_end().
+ * The caller's, from devhold_release_begin() to devhold_release_end() (its
+ * stack is fine): the domain keeps its running sections on a list, so that
+ * a barrier called from inside one of them is refused the same way with and
+ * without lockdep.
  */
-struct devhold_release_cookie {
+struct devhold_release_section {
 	/* private: */
 	struct srcu_ctr __percpu *scp;
+	struct task_struct *task;
+	struct list_head link;
 };
 
 struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags);
@@ -78,16 +83,17 @@ void devhold_put(struct devhold *hold);
 void devhold_domain_flush(struct devhold_domain *domain);
 void devhold_flush(void);
 
-struct devhold_release_cookie devhold_release_begin(struct devhold_domain *domain);
+void devhold_release_begin(struct devhold_domain *domain,
+			   struct devhold_release_section *section);
 void devhold_release_end(struct devhold_domain *domain,
-			 struct devhold_release_cookie cookie);
-void devhold_release_barrier(struct devhold_domain *domain);
+			 struct devhold_release_section *section);
+int devhold_release_barrier(struct devhold_domain *domain);
 
 void devhold_domain_obj_add(struct devhold_domain *domain);
 void devhold_domain_obj_del(struct devhold_domain *domain);
 long devhold_domain_objs(struct devhold_domain *domain);
 long devhold_domain_holds(struct devhold_domain *domain);
-void devhold_domain_wait_idle(struct devhold_domain *domain);
+int devhold_domain_wait_idle(struct devhold_domain *domain);
 void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb);
 
 /* Flags of devhold_list_init(). */

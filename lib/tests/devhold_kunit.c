@@ -371,12 +371,12 @@ struct devhold_test_releaser {
 static int devhold_test_releaser_fn(void *p)
 {
 	struct devhold_test_releaser *r = p;
-	struct devhold_release_cookie cookie;
+	struct devhold_release_section section;
 
-	cookie = devhold_release_begin(r->domain);
+	devhold_release_begin(r->domain, &section);
 	complete(&r->entered);
 	wait_for_completion(&r->go);
-	devhold_release_end(r->domain, cookie);
+	devhold_release_end(r->domain, &section);
 	complete(&r->done);
 	return 0;
 }
@@ -484,21 +484,66 @@ static void devhold_test_barrier_other_domain(struct kunit *test)
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->done, WAIT));
 }
 
+/* Waits for its own domain from inside a release section of it. */
+struct devhold_test_self {
+	struct devhold_domain *domain;
+	struct completion done;
+	int barrier;
+	int wait_idle;
+};
+
+static int devhold_test_self_fn(void *p)
+{
+	struct devhold_test_self *t = p;
+	struct devhold_release_section outer, inner;
+
+	devhold_release_begin(t->domain, &outer);
+	devhold_release_begin(t->domain, &inner);
+	devhold_release_end(t->domain, &inner);
+	/* Still inside the outer section. */
+	t->barrier = devhold_release_barrier(t->domain);
+	t->wait_idle = devhold_domain_wait_idle(t->domain);
+	devhold_release_end(t->domain, &outer);
+	kthread_complete_and_exit(&t->done, 0);
+}
+
+/*
+ * Both would wait for the section they are called from (the outer one of
+ * two nested): refused with a WARN, with and without lockdep.  A thread
+ * runs it so that a hang is a failure, not a stuck suite; the domain and
+ * the data are then left to the stuck thread.
+ */
 static void devhold_test_barrier_in_release_section(struct kunit *test)
 {
-	struct devhold_domain *domain = devhold_test_domain(test);
-	struct devhold_release_cookie cookie;
 	int misuse = atomic_read(&devhold_misuse);
+	struct devhold_domain *domain;
+	struct devhold_test_self *t;
 
-	if (!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) || !debug_locks)
-		kunit_skip(test, "needs lockdep");
-	/* Would wait for itself: reported and refused instead of a hang. */
-	cookie = devhold_release_begin(domain);
-	kunit_info(test, "a WARN about a barrier inside a release section is expected\n");
-	devhold_release_barrier(domain);
-	devhold_release_end(domain, cookie);
-	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
-	KUNIT_EXPECT_TRUE(test, debug_locks);
+	domain = devhold_domain_create("devhold-test-self", 0);
+	KUNIT_ASSERT_NOT_NULL(test, domain);
+	t = kzalloc_obj(*t);
+	if (!t)
+		devhold_domain_destroy(domain);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->domain = domain;
+	init_completion(&t->done);
+	/* The object whose release this would be: still counted. */
+	devhold_domain_obj_add(t->domain);
+	kunit_info(test, "two WARNs about waiting inside a release section are expected\n");
+	if (IS_ERR(kthread_run(devhold_test_self_fn, t, "devhold-test"))) {
+		t->barrier = -ECHILD;
+		complete(&t->done);
+	}
+	if (!wait_for_completion_timeout(&t->done, WAIT)) {
+		KUNIT_FAIL(test, "waiting for a domain inside its own release section hangs");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, t->barrier, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, t->wait_idle, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
+	devhold_domain_obj_del(t->domain);
+	devhold_domain_destroy(t->domain);
+	kfree(t);
 }
 
 static void devhold_test_wait_idle(struct kunit *test)
@@ -926,7 +971,7 @@ struct devhold_test_hammer {
 static int devhold_test_hammer_fn(void *p)
 {
 	struct devhold_test_hammer *h = p;
-	struct devhold_release_cookie cookie;
+	struct devhold_release_section section;
 	struct devhold_test_entry *e;
 	struct devhold *hold;
 	int i;
@@ -938,9 +983,9 @@ static int devhold_test_hammer_fn(void *p)
 			atomic_inc(&h->errors);
 			continue;
 		}
-		cookie = devhold_release_begin(h->domain);
+		devhold_release_begin(h->domain, &section);
 		devhold_put(hold);
-		devhold_release_end(h->domain, cookie);
+		devhold_release_end(h->domain, &section);
 
 		e = kzalloc_obj(*e);
 		if (!e) {
@@ -1201,6 +1246,7 @@ struct devhold_test_flusher {
 	struct devhold_test_obj obj;	/* first: the ops' object */
 	struct devhold_domain *own;	/* the hold's */
 	struct devhold_domain *other;	/* destroyed by the put */
+	int wait_idle;			/* of its own domain, refused */
 };
 
 static void devhold_test_flushing_put(void *p)
@@ -1209,6 +1255,7 @@ static void devhold_test_flushing_put(void *p)
 
 	devhold_flush();
 	devhold_domain_flush(f->own);
+	f->wait_idle = devhold_domain_wait_idle(f->own);
 	devhold_domain_destroy(f->other);
 	devhold_test_put(&f->obj);
 }
@@ -1220,8 +1267,8 @@ static const struct devhold_ops devhold_test_flushing_ops = {
 
 /*
  * Defect 3: flushes from a put callback.  Another domain is flushed and
- * destroyed; the callback's own domain is skipped with a WARN, and every
- * later put still finishes.
+ * destroyed; the callback's own domain is skipped with a WARN (a flush and
+ * a wait for idle, which is refused), and every later put still finishes.
  */
 static void devhold_test_flush_from_put(struct kunit *test)
 {
@@ -1241,13 +1288,65 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	kunit_info(test, "WARNs about flushes from a domain's own release work are expected\n");
 	devhold_put(hold);
 	devhold_test_wait_put(test, &f->obj);
-	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
+	KUNIT_EXPECT_EQ(test, f->wait_idle, -EDEADLK);
 
 	next = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(next));
 	devhold_put(next);
 	devhold_test_wait_put(test, obj);
 	devhold_flush();
+	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
+}
+
+/* Without ops->get: the caller's own reference is what the hold keeps. */
+static void devhold_test_no_get(struct kunit *test)
+{
+	static const struct devhold_ops ops = { .put = devhold_test_put };
+	struct devhold_domain *domain = devhold_test_domain(test);
+	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
+	struct devhold *hold;
+
+	hold = devhold_get(domain, &ops, obj, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
+	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 1);
+	devhold_put(hold);
+	devhold_test_wait_put(test, obj);
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 1);
+	devhold_domain_flush(domain);
+	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
+}
+
+static bool devhold_test_delay_on(void)
+{
+#ifdef CONFIG_DEVHOLD_DEBUG_DELAY
+	return READ_ONCE(devhold_debug_delay);
+#else
+	return false;
+#endif
+}
+
+/*
+ * CONFIG_DEVHOLD_DEBUG_DELAY keeps each put back for 1 to 4 s after the
+ * put; a flush finishes it at once.
+ */
+static void devhold_test_debug_delay(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_test_domain(test);
+	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
+	struct devhold *hold;
+
+	if (!devhold_test_delay_on())
+		kunit_skip(test, "needs CONFIG_DEVHOLD_DEBUG_DELAY and devhold.debug_delay=1");
+	hold = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
+	devhold_put(hold);
+	/* A quarter of the shortest delay: not finished yet. */
+	KUNIT_EXPECT_EQ(test, 0UL, wait_for_completion_timeout(&obj->put_done, HZ / 4));
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 0);
+	devhold_domain_flush(domain);
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 1);
 	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
 }
 
@@ -1369,15 +1468,16 @@ static void devhold_test_barrier_nested_domains(struct kunit *test)
 {
 	struct devhold_domain *a = devhold_test_domain(test);
 	struct devhold_domain *b = devhold_test_domain(test);
-	struct devhold_release_cookie cookie;
+	struct devhold_release_section section;
 	int misuse = atomic_read(&devhold_misuse);
 
-	if (!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) || !debug_locks)
-		kunit_skip(test, "needs lockdep");
-	cookie = devhold_release_begin(a);
-	devhold_release_barrier(b);
-	devhold_release_end(a, cookie);
-	KUNIT_EXPECT_TRUE_MSG(test, debug_locks, "lockdep reported the nested barrier");
+	bool locks = debug_locks;
+
+	devhold_release_begin(a, &section);
+	KUNIT_EXPECT_EQ(test, devhold_release_barrier(b), 0);
+	devhold_release_end(a, &section);
+	if (IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) && locks)
+		KUNIT_EXPECT_TRUE_MSG(test, debug_locks, "lockdep reported the nested barrier");
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse);
 }
 
@@ -1566,6 +1666,8 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_fifo),
 	KUNIT_CASE(devhold_test_counted_domain),
 	KUNIT_CASE(devhold_test_domain_outlives_objects),
+	KUNIT_CASE(devhold_test_no_get),
+	KUNIT_CASE(devhold_test_debug_delay),
 	{}
 };
 
@@ -1594,7 +1696,7 @@ static void devhold_bench_ops(struct kunit *test)
 {
 	struct devhold_domain *domain = devhold_test_domain(test);
 	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
-	struct devhold_release_cookie cookie;
+	struct devhold_release_section section;
 	struct devhold **holds;
 	struct srcu_struct srcu;
 	struct devhold_list *list = devhold_test_list(test);
@@ -1626,8 +1728,8 @@ static void devhold_bench_ops(struct kunit *test)
 
 	t = ktime_get_ns();
 	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++) {
-		cookie = devhold_release_begin(domain);
-		devhold_release_end(domain, cookie);
+		devhold_release_begin(domain, &section);
+		devhold_release_end(domain, &section);
 	}
 	devhold_bench_report(test, "release section begin+end", ktime_get_ns() - t);
 

@@ -15,7 +15,8 @@
 #    of the pinning model) is refused.
 #
 # Then a torture loop of random iterations of both, a share of them with
-# slab and page allocation fault injection aimed at the test modules.  The
+# slab and page allocation fault injection aimed at the test modules, and a
+# module_init that fails while holders pin the still coming module.  The
 # kernel log is judged by the harness (vm/check-log.py), not here.
 #
 # Usage: devhold_unload.sh [ITERATIONS [SECONDS]]   (default 100, 600)
@@ -99,7 +100,7 @@ check_clean() {	# WHAT MISUSE_BEFORE
 modinfo $P >/dev/null 2>&1 || skip_all "$P not built (CONFIG_TEST_DEVHOLD=m)"
 [ -d "$DBG/devhold" ] || skip_all "needs CONFIG_DEBUG_DEVHOLD"
 echo "TAP version 13"
-echo "1..6"
+echo "1..7"
 echo 10 > /sys/module/devhold/parameters/wait_warn_secs
 
 # 1. Pinned model: rmmod fails while a hold is out, succeeds after.
@@ -288,6 +289,47 @@ ctxs() {
 }
 if ctxs; then ok "puts from process, timer, hardirq, work and IRQs-off contexts"
 else fail "puts from process, timer, hardirq, work and IRQs-off contexts"; cleanup; fi
+
+# 7. module_init fails while holders hold its devices and pin the still
+#    coming module: its error path waits for them as its exit would (it
+#    reports them while it waits), and the module goes only after the last.
+init_fails() {	# COUNTED NREFS
+	local m0 pid rc=0 PARAMS=/sys/module/$P/parameters
+	m0=$(misuse)
+	dmesg -C
+	echo 1 > /sys/module/devhold/parameters/wait_warn_secs
+	run modprobe test_devhold_holder pin=1 || return 1
+	modprobe $P counted="$1" ndevs=2 init_wait=1 fail_init=1 & pid=$!
+	if ! until_true 60 '[ "$(cat $PARAMS/init_waiting 2>/dev/null)" = Y ]'; then
+		diag "module_init does not wait"
+		kill $pid
+		return 1
+	fi
+	[ "$(cat /sys/module/$P/initstate)" = coming ] || { diag "not coming"; rc=1; }
+	# Device holds, and pins on the coming module in the holder's domain.
+	ctl take "$2" && ctl "dup pinning" || rc=1
+	[ "$(hstat held)" = $((2 * $2)) ] || { diag "held $(hstat held) while coming"; rc=1; }
+	[ "$(cat /sys/module/$P/refcnt)" -ge "$2" ] ||
+		{ diag "refcnt $(cat /sys/module/$P/refcnt) while coming"; rc=1; }
+	echo Y > $PARAMS/init_go
+	until_true 15 'dmesg | grep -q "domain $P still busy"' ||
+		{ diag "no report while the failing init waits"; rc=1; }
+	kill -0 $pid 2>/dev/null || { diag "module_init returned with devices held"; rc=1; }
+	ctl drop && ctl wait || rc=1
+	wait $pid && { diag "module_init did not fail"; rc=1; }
+	dmesg | grep -q "$P: module_init fails: -11" ||
+		{ diag "init did not fail its own way"; rc=1; }
+	echo 10 > /sys/module/devhold/parameters/wait_warn_secs
+	check_clean "failed init (counted=$1)" "$m0" || rc=1
+	run rmmod test_devhold_holder || rc=1
+	return $rc
+}
+if init_fails 0 8 && init_fails 1 8; then
+	ok "module_init fails while its devices are held and the module pinned"
+else
+	fail "module_init fails while its devices are held and the module pinned"
+	cleanup
+fi
 
 diag "$((ntest - nfail)) passed, $nfail failed"
 [ $nfail = 0 ]
