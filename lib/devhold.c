@@ -610,7 +610,8 @@ EXPORT_SYMBOL_GPL(devhold_flush);
  * devhold_release_barrier() can wait for it.  The section may sleep.  The
  * domain stays allocated until the section ends.
  *
- * Context: any context but NMI where RCU is watching.
+ * Context: any context but NMI where RCU is watching.  In a task it also
+ * takes the domain's raw spinlock briefly, as devhold_release_end() does.
  */
 void devhold_release_begin(struct devhold_domain *domain,
 			   struct devhold_release_section *section)

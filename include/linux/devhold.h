@@ -59,9 +59,9 @@ struct devhold_ops {
  * struct devhold_release_section - a release section of a domain
  *
  * The caller's, from devhold_release_begin() to devhold_release_end() (its
- * stack is fine): the domain keeps its running sections on a list, so that
- * a barrier called from inside one of them is refused the same way with and
- * without lockdep.
+ * stack is fine): the domain keeps the sections tasks run on a list, so
+ * that a barrier called from inside one of them is refused the same way
+ * with and without lockdep.
  */
 struct devhold_release_section {
 	/* private: */
