@@ -170,5 +170,5 @@ bite: assemble
 mutants: assemble
 	@mkdir -p $(RES)
 	devtools/mutants.sh devhold $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
-	devtools/mutants.sh xe $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/mutants.sh drm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)

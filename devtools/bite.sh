@@ -2,17 +2,16 @@
 # Show that the DRM suites bite on the code they fix.
 #
 # drm_gpuvm (UML): run the suite on the series just before
-# "drm/gpuvm: Pin the device ...", where drm_gpuvm.c is still 7.3.4's.
-# The test file is taken from the tip, with the one line that needs the
-# new int drm_gpuvm_init() adapted to the old void one.  Expected there:
-# the atomic-put, free-order and going-module cases fail, the deferred
-# cleanup case (behaviour kept) passes, and the kernel reports a sleeping
-# function called from the atomic put.  Then a broken variant of the tip,
-# whose bo_defer free callback leaves the zombie on the extobj and evict
-# lists, must fail the deferred cleanup case.
+# "drm/gpuvm: Free VMs from a worker ...", where drm_gpuvm.c is still
+# 7.3.4's, with the test file of the tip.  Expected there: the atomic-put
+# case fails and the kernel reports a sleeping function called from the
+# atomic put; the free-order and deferred cleanup cases (behaviour kept)
+# pass.  Then a broken variant of the tip, whose bo_defer cleanup leaves
+# the zombies on the extobj and evict lists, must fail the deferred
+# cleanup case.
 #
 # drm_pagemap (x86_64: it needs ZONE_DEVICE): run the suite on the series
-# just before "drm/pagemap: Pin the provider with devhold", where
+# just before "drm/pagemap: Hold the provider device with devhold", where
 # drm_pagemap.c is still 7.3.4's, with the suite and its Kconfig and
 # Makefile lines from that commit.  Expected there: the going-provider
 # case fails, since 7.3.4 ignores the result of try_module_get().
@@ -34,12 +33,11 @@ bd=$(cd "$bd" && pwd)
 tree=$bd/work obj=$bd/uml
 [ -e "$tree/.git" ] || git -C "$work" worktree add -q -f --detach "$tree" base
 
-pin=$(git -C "$work" log --format=%H --grep='^drm/gpuvm: Pin the device' base..HEAD | head -n1)
+pin=$(git -C "$work" log --format=%H --grep='^drm/gpuvm: Free VMs from a worker' base..HEAD | head -n1)
 [ -n "$pin" ] || { echo "bite: no drm/gpuvm pin commit in the series" >&2; exit 2; }
 git -C "$tree" checkout -q -f --detach "$pin~1" || exit 2
 t=drivers/gpu/drm/tests
-git -C "$work" show "HEAD:$t/drm_gpuvm_test.c" |
-	sed 's/ret = drm_gpuvm_init(/ret = 0; drm_gpuvm_init(/' >"$tree/$t/drm_gpuvm_test.c"
+git -C "$work" show "HEAD:$t/drm_gpuvm_test.c" >"$tree/$t/drm_gpuvm_test.c"
 sed -i 's/^\tdrm_gem_shmem_test.o \\$/&\n\tdrm_gpuvm_test.o \\/' "$tree/$t/Makefile"
 sed -i '/^config DRM_KUNIT_TEST$/,/^config /s/^\tselect DRM_GEM_SHMEM_HELPER$/&\n\tselect DRM_GPUVM/' \
 	"$tree/drivers/gpu/drm/Kconfig.debug"
@@ -56,16 +54,15 @@ expect() {	# STATUS CASE [RUN [SUITE]]
 	[ "$got" = "$1" ] || rc=1
 }
 expect FAIL drm_test_gpuvm_put_atomic
-expect FAIL drm_test_gpuvm_free_order
-expect FAIL drm_test_gpuvm_init_going_module
+expect PASS drm_test_gpuvm_free_order
 expect PASS drm_test_gpuvm_bo_deferred_cleanup
 n=$(grep -c 'BUG: sleeping function called from invalid context' "$obj/test.log")
 echo "bite: kernel reports of a sleeping function called from invalid context: $n (expected > 0)"
 [ "$n" -gt 0 ] || rc=1
 
-# The tip with a broken bo_defer free callback.
+# The tip with a broken bo_defer cleanup.
 git -C "$tree" checkout -q -f --detach "$(git -C "$work" rev-parse HEAD)" || exit 2
-sed -i '/^drm_gpuvm_bo_zombie_free(/,/^}/{/drm_gpuvm_bo_list_del(vm_bo, \(extobj\|evict\), false);/d}' \
+sed -i '/^drm_gpuvm_bo_deferred_cleanup(/,/^}/{/drm_gpuvm_bo_list_del(vm_bo, \(extobj\|evict\), false);/d}' \
 	"$tree/drivers/gpu/drm/drm_gpuvm.c"
 if git -C "$tree" diff --quiet; then
 	echo "bite: could not make the broken variant" >&2
@@ -78,7 +75,7 @@ git -C "$tree" checkout -q -f HEAD
 
 # drm_pagemap on 7.3.4's drm_pagemap.c.
 if [ ${#x86_configs[@]} -gt 0 ]; then
-	pm=$(git -C "$work" log --format=%H --grep='^drm/pagemap: Pin the provider' base..HEAD | head -n1)
+	pm=$(git -C "$work" log --format=%H --grep='^drm/pagemap: Hold the provider' base..HEAD | head -n1)
 	[ -n "$pm" ] || { echo "bite: no drm/pagemap pin commit in the series" >&2; exit 2; }
 	git -C "$tree" checkout -q -f --detach "$pm~1" || exit 2
 	git -C "$work" diff "$pm~1" "$pm" -- drivers/gpu/drm/Kconfig.debug "$t/Makefile" \

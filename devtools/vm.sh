@@ -39,7 +39,7 @@ mkdir -p "$res/vm"
 res=$(cd "$res" && pwd)
 vm=$work/tools/testing/selftests/devhold/vm
 known=$here/baseline/vm-known.txt
-boots=${*:-unload unload-delay drm busted-nopin busted-ignored_get busted-nobarrier igt}
+boots=${*:-unload unload-delay drm busted-nopin busted-ignored_get busted-nobarrier busted-drm_nowait igt}
 passed=0 failed=0
 : >"$res/vm.summary"
 say() { echo "vm: $*" | tee -a "$res/vm.summary"; }
@@ -49,6 +49,7 @@ declare -A expect=(
 	[nopin]='BUG: unable to handle page fault|BUG: KASAN|general protection fault|Oops'
 	[ignored_get]='WARNING: .*kernel/module/main\.c|BUG: KASAN: .*module_put'
 	[nobarrier]='BUG: unable to handle page fault|BUG: KASAN|general protection fault|Oops'
+	[drm_nowait]='WARNING: .*drivers/gpu/drm/drm_drv\.c'
 )
 
 DEVHOLD_ARCHIVE=$("$here/fetch-base.sh" --archive-uri) || exit 1
@@ -65,7 +66,7 @@ for b in $boots; do
 	timeout=300
 	case $b in
 	unload)
-		cmd=(/devhold/devhold_unload.sh "${VM_ITER:-50}" "${VM_SECS:-240}")
+		cmd=(/devhold/devhold_unload.sh "${VM_ITER:-30}" "${VM_SECS:-240}")
 		timeout=${VM_TIMEOUT:-$((${VM_SECS:-240} + 480))}
 		;;
 	unload-delay)

@@ -49,12 +49,19 @@ struct drm_pagemap_test {
 	int created;			/* by a cache lookup */
 	int destroyed;
 	bool destroy_preemptible;
-	int owner_refs_at_destroy;	/* the provider is pinned across destroy */
+	struct devhold_domain *domain;	/* of the provider's driver module */
+	long holds_at_destroy;		/* the provider is held across destroy */
 	struct completion released;	/* the provider device's release */
 	bool release_atomic;
 	struct task_struct *release_task;
-	int owner_refs_at_release;
+	long holds_at_release;
 };
+
+/* Holds on the provider's device (drm_dev_hold()), live or being put. */
+static long drm_pagemap_test_holds(struct drm_pagemap_test *t)
+{
+	return devhold_domain_holds(t->domain);
+}
 
 static bool drm_pagemap_test_wait(struct completion *done)
 {
@@ -73,7 +80,7 @@ static void drm_pagemap_test_destroy(struct drm_pagemap *dpagemap,
 
 	t->destroyed++;
 	t->destroy_preemptible = preemptible();
-	t->owner_refs_at_destroy = drm_kunit_helper_driver_module_refs(t->driver);
+	t->holds_at_destroy = drm_pagemap_test_holds(t);
 }
 
 static const struct drm_pagemap_ops drm_pagemap_test_ops = {
@@ -86,7 +93,7 @@ static void drm_pagemap_test_release(struct drm_device *drm)
 
 	t->release_atomic = irqs_disabled();
 	t->release_task = current;
-	t->owner_refs_at_release = drm_kunit_helper_driver_module_refs(t->driver);
+	t->holds_at_release = drm_pagemap_test_holds(t);
 	complete(&t->released);
 }
 
@@ -202,6 +209,7 @@ static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, d);
 	d->t = t;
 	t->drm = &d->drm;
+	t->domain = drm_dev_hold_domain(t->drm);
 	drm_pagemap_test_memremap(test, t);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   drm_pagemap_test_cleanup,
@@ -223,16 +231,16 @@ static void drm_pagemap_test_pin_and_release(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 1);
 
 	drm_pagemap_put(&t->dpagemap);
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
-	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
+	KUNIT_EXPECT_EQ(test, t->holds_at_destroy, 1);
 	if (DRM_PAGEMAP_TEST_SEES_ATOMIC)
 		KUNIT_EXPECT_TRUE(test, t->destroy_preemptible);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);
 }
 
 /*
@@ -256,18 +264,25 @@ static void drm_pagemap_test_release_atomic(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, t->release_task, current);
 	KUNIT_EXPECT_FALSE(test, t->release_atomic);
 	devhold_flush();
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);
 }
 
-/* A provider module that is going: init fails, nothing is pinned. */
+/*
+ * A provider module that is going: the pagemap still holds the device (the
+ * module's exit waits for it) and never pins the module.
+ */
 static void drm_pagemap_test_going_provider(struct kunit *test)
 {
 	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_GOING);
 	unsigned int refs = kref_read(&t->drm->ref);
 
-	KUNIT_EXPECT_EQ(test, -ENODEV, drm_pagemap_test_init(t));
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
+	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	drm_pagemap_put(&t->dpagemap);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 }
 
@@ -291,18 +306,18 @@ static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
 	drm_kunit_helper_free_device(test, t->parent);	/* unbind */
 	KUNIT_EXPECT_EQ(test, t->destroyed, 0);
 	KUNIT_EXPECT_FALSE(test, completion_done(&t->released));
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 1);
 
 	spin_lock_irqsave(&lock, flags);
 	drm_pagemap_put(foreign);
 	spin_unlock_irqrestore(&lock, flags);
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
-	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
+	KUNIT_EXPECT_EQ(test, t->holds_at_destroy, 1);
 	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&t->released));
 	KUNIT_EXPECT_FALSE(test, t->release_atomic);
-	KUNIT_EXPECT_EQ(test, t->owner_refs_at_release, 1);
+	KUNIT_EXPECT_EQ(test, t->holds_at_release, 1);
 	devhold_flush();
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);
 }
 
 /*
@@ -343,20 +358,20 @@ static void drm_pagemap_test_device_private_unbind(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->destroyed, 0);
 	KUNIT_EXPECT_EQ(test, t->devmem_released, 0);
 	KUNIT_EXPECT_FALSE(test, completion_done(&t->released));
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 1);
 
 	KUNIT_ASSERT_EQ(test, 0, vm_munmap(addr, size));
 	KUNIT_EXPECT_EQ(test, t->devmem_released, 1);
 	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
-	KUNIT_EXPECT_EQ(test, t->owner_refs_at_destroy, 1);
+	KUNIT_EXPECT_EQ(test, t->holds_at_destroy, 1);
 	if (DRM_PAGEMAP_TEST_SEES_ATOMIC)
 		KUNIT_EXPECT_FALSE(test, t->destroy_preemptible);
 	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&t->released));
 	KUNIT_EXPECT_PTR_NE(test, t->release_task, current);
 	KUNIT_EXPECT_FALSE(test, t->release_atomic);
-	KUNIT_EXPECT_EQ(test, t->owner_refs_at_release, 1);
+	KUNIT_EXPECT_EQ(test, t->holds_at_release, 1);
 	devhold_flush();
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);
 }
 
 /*
@@ -390,7 +405,8 @@ static void drm_pagemap_test_unblock(void *p)
 }
 
 static struct drm_pagemap_test_blocker *
-drm_pagemap_test_blocker(struct kunit *test, struct devhold **blocker)
+drm_pagemap_test_blocker(struct kunit *test, struct drm_pagemap_test *t,
+			 struct devhold **blocker)
 {
 	struct drm_pagemap_test_blocker *b = kzalloc(sizeof(*b), GFP_KERNEL);
 
@@ -400,7 +416,7 @@ drm_pagemap_test_blocker(struct kunit *test, struct devhold **blocker)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
 							   drm_pagemap_test_unblock,
 							   b));
-	*blocker = devhold_get(drm_dev_hold_domain(), &drm_pagemap_test_blocker_ops, b,
+	*blocker = devhold_get(t->domain, &drm_pagemap_test_blocker_ops, b,
 			       NULL, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, *blocker);
 	return b;
@@ -444,7 +460,7 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, shrinker);
 	cache = drm_pagemap_cache_create_devm(shrinker);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cache);
-	b = drm_pagemap_test_blocker(test, &blocker);
+	b = drm_pagemap_test_blocker(test, t, &blocker);
 
 	dpagemap = drm_pagemap_test_lookup(test, t, cache);
 	KUNIT_ASSERT_PTR_EQ(test, dpagemap, &t->dpagemap);
@@ -454,24 +470,24 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 	drm_pagemap_put(dpagemap);
 	/* Inactive in the cache, not destroyed; its hold is queued. */
 	KUNIT_EXPECT_EQ(test, t->destroyed, 0);
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 1 + 1 /* the blocker */);
 
 	/* The lookup reinitialises the cached pagemap with a new hold. */
 	dpagemap = drm_pagemap_test_lookup(test, t, cache);
 	KUNIT_ASSERT_PTR_EQ(test, dpagemap, &t->dpagemap);
 	if (t->created != 1)
 		kunit_skip(test, "the pagemap shrinker ran between put and lookup");
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 2);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 2 + 1 /* the blocker */);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 2);
 
 	complete_all(&b->go);
 	devhold_flush();
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 1);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
 
 	drm_pagemap_put(dpagemap);
 	devhold_flush();
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
 	/* The provider's unbind takes the cache and its inactive pagemap. */
 	drm_kunit_helper_free_device(test, t->parent);

@@ -3,16 +3,18 @@
 #
 # Deliberately broken controls: each runs one unload scenario with a broken
 # variant of the test modules and must make the kernel report a use after
-# free, a module refcount WARN or an oops.  The harness (vm/run.sh with
+# free, a module refcount WARN or an oops (drm_nowait: DRM's WARN about a
+# module that goes with devices alive).  The harness (vm/run.sh with
 # VM_EXPECT_FAILURE) boots a kernel per control and fails when the report
 # does not come: a test that cannot fail proves nothing.  The correct
 # variants of the same scenarios are cases of devhold_unload.sh.
 #
-# Usage: devhold_busted.sh nopin|ignored_get|nobarrier
+# Usage: devhold_busted.sh nopin|ignored_get|nobarrier|drm_nowait
 
 . "$(dirname "$0")/lib.sh"
 
-crashed() { dmesg | grep -qE 'BUG: |Oops|general protection fault|WARNING: .*module_put'; }
+report='BUG: |Oops|general protection fault|WARNING: .*module_put'
+crashed() { dmesg | grep -qE "$report"; }
 going() { [ "$(cat /sys/module/$P/initstate 2>/dev/null)" = going ]; }
 
 dmesg -C
@@ -48,6 +50,18 @@ nobarrier)
 	ctl take 4 &&
 	{ run rmmod $P & } &&
 	until_true 10 going &&
+	ctl drop
+	;;
+drm_nowait)
+	# A DRM driver whose module exit does not wait for its devices: DRM's
+	# check of going modules must report it (it then waits, so that no
+	# release runs freed code).
+	report='WARNING: .*drivers/gpu/drm/drm_drv\.c'
+	run modprobe drm_test_unload nowait=1 &&
+	run modprobe test_devhold_holder provider=drm_test_unload &&
+	ctl take 4 &&
+	{ run rmmod drm_test_unload & } &&
+	until_true 15 'dmesg | grep -q "drm_test_unload goes with"' &&
 	ctl drop
 	;;
 *)

@@ -6,11 +6,16 @@
 # destroys a workqueue without WQ_MEM_RECLAIM that still has work (as xe's
 # does).
 #
-#  1. rmmod of the bound driver with no user references succeeds;
+#  1. rmmod of the bound driver with no user references succeeds: the VM
+#     holds the device, not the module, and the module's exit waits for
+#     the device (drm_module_wait());
 #  2. a foreign hold (drm_dev_hold(), as a peer's drm_pagemap takes) keeps
-#     the device across unbind: rmmod does not complete while it is out (it
-#     fails or waits, as the lifetime model says); dropping it releases the
-#     device from the devhold worker; then the driver is gone.
+#     the device across unbind: rmmod waits in the driver's exit, reports
+#     the holder after devhold.wait_warn_secs, and completes when the hold
+#     is dropped (its put runs from the devhold worker).
+#
+# With CONFIG_DEVHOLD_DEBUG_DELAY both run twice: without and with the
+# random release delay.
 #
 # The kernel log (no WARN from the release, no KASAN, no lockdep) is judged
 # by the harness.  A case listed as a known failure of the kernel under test
@@ -43,52 +48,79 @@ result() {	# N RC DESCRIPTION
 [ "$(id -u)" = 0 ] || skip_all "must run as root"
 modinfo $D >/dev/null 2>&1 || skip_all "$D not built (CONFIG_DRM_TEST_UNLOAD=m)"
 modinfo test_devhold_holder >/dev/null 2>&1 || skip_all "CONFIG_TEST_DEVHOLD=m needed"
-echo "TAP version 13"
-echo "1..2"
+# Both cases, with the debug release delay as it is set (the title suffix
+# says which).
+cases() {	# SUFFIX
 
-# 1. rmmod of a bound driver whose device has a kernel VM.
-rc=0
-run modprobe $D || rc=1
-[ -e $DDRV/$D.0 ] || { diag "$D.0 not bound"; rc=1; }
-diag "module references while bound: $(cat /sys/module/$D/refcnt)"
-if [ $rc = 0 ] && ! out=$(rmmod $D 2>&1); then
-	diag "rmmod: $out"
-	rc=1
-	# The known failure: the module is pinned ("in use"), nothing else.
-	case $out in *"in use"*) rc=2 ;; esac
-fi
-result 1 $rc "rmmod of the bound driver with a VM created at probe"
-if loaded $D; then
-	# Unbind, so that the VM goes and the module can be removed.
-	echo $D.0 > $DDRV/unbind
-	until_true 30 'run rmmod $D' || diag "rmmod after unbind failed too"
-fi
-
-# 2. A foreign hold across unbind; the last put comes from the devhold worker.
-rc=0
-if ! run modprobe $D || ! run modprobe test_devhold_holder provider=$D; then
-	rc=1
-else
-	ctl take 4 || rc=1
-	[ "$(hstat held)" = 4 ] || { diag "held $(hstat held)"; rc=1; }
-	echo $D.0 > $DDRV/unbind || rc=1
-	[ -e /sys/bus/platform/devices/$D.0/drm ] && { diag "drm device still registered"; rc=1; }
-	# The hold is out: rmmod may fail or wait, but must not complete.
-	run rmmod $D &
-	pid=$!
-	until_true 2 '! kill -0 $pid 2>/dev/null'
-	loaded $D || { diag "$D unloaded with a foreign hold out"; rc=1; }
-	ctl drop && ctl wait || rc=1
-	until_true 60 '! kill -0 $pid 2>/dev/null'
-	wait $pid
-	if loaded $D && ! until_true 60 'run rmmod $D'; then
-		diag "refcnt $(cat /sys/module/$D/refcnt)"
+	# 1. rmmod of a bound driver whose device has a kernel VM.
+	rc=0
+	run modprobe $D || rc=1
+	[ -e $DDRV/$D.0 ] || { diag "$D.0 not bound"; rc=1; }
+	diag "module references while bound: $(cat /sys/module/$D/refcnt)"
+	if [ $rc = 0 ] && ! out=$(rmmod $D 2>&1); then
+		diag "rmmod: $out"
 		rc=1
+		# The known failure: the module is pinned ("in use"), nothing else.
+		case $out in *"in use"*) rc=2 ;; esac
 	fi
-	run rmmod test_devhold_holder || rc=1
-	loaded $D && { diag "$D still loaded"; rc=1; }
+	result $((ntest + 1)) $rc "rmmod of the bound driver with a VM created at probe$1"
+	if loaded $D; then
+		# Unbind, so that the VM goes and the module can be removed.
+		echo $D.0 > $DDRV/unbind
+		until_true 30 'run rmmod $D' || diag "rmmod after unbind failed too"
+	fi
+
+	# 2. A foreign hold across unbind and unload: rmmod waits, reports the
+	#    holder, and completes with the hold's put from the devhold worker.
+	rc=0
+	if ! run modprobe $D || ! run modprobe test_devhold_holder provider=$D; then
+		rc=1
+	else
+		ctl take 4 || rc=1
+		[ "$(hstat held)" = 4 ] || { diag "held $(hstat held)"; rc=1; }
+		# Holds and the VM keep the device, never the module.
+		refs=$(cat /sys/module/$D/refcnt)
+		[ "$refs" = 0 ] || { diag "module references while held: $refs"; rc=1; }
+		dmesg -C
+		warn=$(cat /sys/module/devhold/parameters/wait_warn_secs)
+		echo 1 > /sys/module/devhold/parameters/wait_warn_secs
+		run rmmod $D &
+		pid=$!
+		# The exit unbound the device and waits for it: the report says so.
+		until_true 15 'dmesg | grep -q "domain drm:$D still busy"' ||
+			{ diag "no report of the wait"; rc=1; }
+		kill -0 $pid 2>/dev/null ||
+			{ diag "rmmod completed with a foreign hold out"; rc=1; }
+		ctl drop || rc=1
+		if until_true 60 '! kill -0 $pid 2>/dev/null'; then
+			wait $pid || { diag "rmmod failed"; rc=1; }
+		else
+			diag "rmmod still waits after the holds were dropped"
+			rc=1
+		fi
+		echo "$warn" > /sys/module/devhold/parameters/wait_warn_secs
+		loaded $D && { diag "$D still loaded"; rc=1; }
+		ctl wait || rc=1
+		run rmmod test_devhold_holder || rc=1
+	fi
+	result $((ntest + 1)) $rc \
+		"rmmod waits for a foreign hold, reports it, completes after its put$1"
+}
+
+delay=/sys/module/devhold/parameters/debug_delay
+echo "TAP version 13"
+if [ -w $delay ]; then
+	# DEVHOLD_DEBUG_DELAY: off, then every deferred release delayed 1-4 s.
+	echo "1..4"
+	echo 0 > $delay
+	cases ""
+	echo 1 > $delay
+	cases " (release delay)"
+	echo 0 > $delay
+else
+	echo "1..2"
+	cases ""
 fi
-result 2 $rc "a foreign hold keeps the device across unbind, its put releases it"
 
 diag "$((ntest - nfail)) passed, $nfail failed"
 [ $nfail = 0 ]
