@@ -2,12 +2,14 @@
 # test and check it.  See README.md.
 #
 #   make                the main job: UML KUnit tier (project + DRM + Xe suites)
-#   make check          the whole gate: deps, the uml-lib and x86_64 tiers, the
+#   make check          the whole gate: deps, the x86_64 and x86_64-lib tiers, the
 #                       VM harness, the no-THP build, the arm64 users, static
 #                       checks; closes with "N passed, N failed"
 #   make uml-lib        a small UML KUnit kernel without DRM: the library's
 #                       suites with DEBUG_DEVHOLD=n
 #   make x86_64         the x86_64 KUnit tier (QEMU, TCG)
+#   make x86_64-lib     the library's suite on the x86_64 kernel with
+#                       DEBUG_DEVHOLD=n (a copy of its build, rebuilt in part)
 #   make vm             the VM harness on the x86_64 tier's kernel: real module
 #                       unloads, busted controls, a DRM driver, IGT peer suites
 #   make torture        the unload torture alone, long: ITER=N (default 1000)
@@ -30,7 +32,7 @@
 #   make deps           install the packages (apt) and sparse
 #
 # Knobs: KDIR=/path/to/linux (your tree instead of Debian's linux-source-7.3),
-# JOBS=N, TIERS="uml-lib x86_64" (the gate's KUnit tiers), BASE_TIERS="uml
+# JOBS=N, TIERS="x86_64 x86_64-lib" (the gate's KUnit tiers), BASE_TIERS="uml
 # x86_64" (make baseline), O=build (outputs), FORCE=1 (assemble over
 # unexported work).
 
@@ -39,7 +41,7 @@ SHELL := /bin/bash
 
 KDIR ?=
 JOBS ?= $(shell nproc)
-TIERS ?= uml-lib x86_64
+TIERS ?= x86_64 x86_64-lib
 BASE_TIERS ?= uml x86_64
 O ?= build
 WORK := $(O)/work
@@ -55,11 +57,18 @@ PROJECT_uml-lib := $(KC)/project.config $(KC)/uml-project.config
 # The library's functional suite only: the benchmark's figures mean nothing
 # under lockdep and KASAN, and x86_64 prints them.
 SUITES_uml-lib := devhold
-PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config
+PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config $(KC)/x86_64-debug.config
+# The gate's DEBUG_DEVHOLD=n tier: the x86_64 tier's kernel with the
+# library's debugging off, built after it (mostly ccache hits), running the
+# library's suite.
+CONFIGS_x86_64-lib := $(CONFIGS_x86_64)
+PROJECT_x86_64-lib := $(KC)/project.config $(KC)/x86_64-project.config \
+	$(KC)/x86_64-lib.config
+SUITES_x86_64-lib := devhold
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
-.PHONY: uml uml-lib x86_64 vm torture nothp nothp-base users bite check static baseline baseline-uml \
+.PHONY: uml uml-lib x86_64 x86_64-lib vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	baseline-x86_64 series bisect-check export mutants \
 	assemble deps base clean help
 
@@ -79,8 +88,12 @@ export:
 	devtools/export.sh $(WORK)
 
 # One KUnit tier on the assembled tree, judged against the baseline.
-uml uml-lib x86_64: assemble
+# The x86_64-lib kernel starts as a copy of the x86_64 tier's build: kbuild
+# then rebuilds only the objects whose sources use an option that differs.
+uml uml-lib x86_64 x86_64-lib: assemble
 	@mkdir -p $(RES)
+	$(if $(filter x86_64-lib,$@),rm -rf $(O)/$@ && \
+		{ [ ! -f $(O)/x86_64/.config ] || cp -a $(O)/x86_64 $(O)/$@; })
 	KUNIT_EXTRA="$(SUITES_$@)" devtools/kunit.sh $(WORK) $@ $(O)/$@ $(RES)/$@ \
 		$(CONFIGS_$@) $(PROJECT_$@); echo "kunit.py exit status $$?"
 	@grep -E "Testing complete|Elapsed" $(RES)/$@.log || true

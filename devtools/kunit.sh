@@ -3,7 +3,8 @@
 #
 #   kunit.sh TREE TIER BUILD_DIR OUT_PREFIX CONFIG...
 #
-# TIER is "uml", "uml-lib" (UML, a smaller configuration) or "x86_64".  Writes OUT_PREFIX.log (kunit.py output),
+# TIER is "uml", "uml-lib" (UML, a smaller configuration), "x86_64" or
+# "x86_64-lib" (QEMU).  Writes OUT_PREFIX.log (kunit.py output),
 # OUT_PREFIX.json (results) and OUT_PREFIX.cases (one "STATUS suite.case"
 # line per case), and exits with kunit.py's status.  KUNIT_CMD=build only
 # builds; KUNIT_CMD=exec runs the kernel already built (KUNIT_EXTRA=GLOB
@@ -31,7 +32,7 @@ uml | uml-lib)
 	# Two CPUs so concurrency tests really run in parallel.
 	case $cmd in run|exec) args+=(--kernel_args=seccomp=on --kernel_args=ncpus=2) ;; esac
 	;;
-x86_64)
+x86_64 | x86_64-lib)
 	export PATH=$here/bin:$PATH
 	args+=(--arch=x86_64 --qemu_config="$here/qemu_x86_64_tcg.py")
 	;;

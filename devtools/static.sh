@@ -90,7 +90,8 @@ for tier in x86_64 arm64; do
 		rc=$?
 		grep -E 'warning:|error:' "$tmp/new" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u >"$tmp/new.w"
 		: >"$tmp/old.w"
-		if ! echo "$added" | grep -qx "$f"; then
+		# With no warning at all there is nothing to compare with the base.
+		if [ -s "$tmp/new.w" ] && ! echo "$added" | grep -qx "$f"; then
 			# The base version of the same file, same build dir; then
 			# the series' object and its .cmd are put back as they were
 			# (with the source's old time), which saves a third compile.

@@ -3,7 +3,7 @@
  * KUnit tests for the lifetime rules of drm_gpuvm: the VM holds its device
  * and not the driver module, whose unload waits for the device; the final
  * drm_gpuvm_put() from atomic context; the deferred vm_bo cleanup with its
- * zombies.
+ * zombies, one reservation lock per batch.
  */
 
 #include <kunit/test.h>
@@ -38,6 +38,7 @@ struct drm_gpuvm_test {
 	bool release_atomic;
 	unsigned int validated;
 	unsigned int vm_bos_freed;
+	unsigned int freed_while_listed;	/* another zombie still listed */
 };
 
 struct drm_gpuvm_test_dev {
@@ -91,6 +92,8 @@ static void drm_gpuvm_test_vm_bo_free(struct drm_gpuvm_bo *vm_bo)
 	struct drm_gpuvm_test_vm *vm = container_of(vm_bo->vm, typeof(*vm), base);
 
 	vm->t->vm_bos_freed++;
+	if (!list_empty(&vm_bo->vm->extobj.list))
+		vm->t->freed_while_listed++;
 	kfree(vm_bo);
 }
 
@@ -237,6 +240,34 @@ static bool drm_gpuvm_test_lock_validate(struct kunit *test,
 	return found;
 }
 
+/* An external object (a reservation object of its own) and its vm_bo. */
+static struct drm_gpuvm_bo *drm_gpuvm_test_extobj(struct kunit *test,
+						  struct drm_gpuvm_test *t,
+						  struct drm_gpuvm *gpuvm)
+{
+	struct drm_gpuvm_bo *vm_bo, *prealloc;
+	struct drm_gem_object *obj;
+
+	obj = kzalloc_obj(*obj);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	obj->funcs = &drm_gpuvm_test_gem_funcs;
+	drm_gem_private_object_init(t->drm, obj, PAGE_SIZE);
+
+	prealloc = drm_gpuvm_bo_create(gpuvm, obj);
+	if (!prealloc)
+		drm_gem_object_put(obj);
+	KUNIT_ASSERT_NOT_NULL(test, prealloc);
+	vm_bo = drm_gpuvm_bo_obtain_prealloc(prealloc);
+	KUNIT_EXPECT_PTR_EQ(test, vm_bo, prealloc);
+
+	dma_resv_lock(drm_gpuvm_resv(gpuvm), NULL);
+	drm_gpuvm_bo_extobj_add(vm_bo);
+	dma_resv_unlock(drm_gpuvm_resv(gpuvm));
+	/* The vm_bo holds the object now. */
+	drm_gem_object_put(obj);
+	return vm_bo;
+}
+
 /*
  * drm_gpuvm_bo_put_deferred() turns the last vm_bo reference into a zombie
  * that stays on the extobj and evict lists of a resv-protected VM until
@@ -303,10 +334,44 @@ static void drm_test_gpuvm_bo_deferred_cleanup(struct kunit *test)
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
 }
 
+/*
+ * The cleanup takes the VM's reservation lock once for the whole batch of
+ * zombies: every one is off the lists before the first is freed (a lock
+ * per zombie would free the first while the others are still listed).
+ */
+static void drm_test_gpuvm_bo_deferred_batch(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_bo *vm_bo[3];
+	struct drm_gpuvm_test_vm *vm;
+	struct drm_gpuvm *gpuvm;
+	unsigned int i;
+
+	vm = drm_gpuvm_test_vm_init(test, t, DRM_GPUVM_RESV_PROTECTED |
+				    DRM_GPUVM_IMMEDIATE_MODE);
+	gpuvm = &vm->base;
+	for (i = 0; i < ARRAY_SIZE(vm_bo); i++)
+		vm_bo[i] = drm_gpuvm_test_extobj(test, t, gpuvm);
+	for (i = 0; i < ARRAY_SIZE(vm_bo); i++)
+		KUNIT_EXPECT_TRUE(test, drm_gpuvm_bo_put_deferred(vm_bo[i]));
+	KUNIT_EXPECT_EQ(test, t->vm_bos_freed, 0);
+
+	drm_gpuvm_bo_deferred_cleanup(gpuvm);
+	KUNIT_EXPECT_EQ(test, t->vm_bos_freed, ARRAY_SIZE(vm_bo));
+	KUNIT_EXPECT_EQ(test, t->freed_while_listed, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&gpuvm->extobj.list));
+
+	drm_gpuvm_put(gpuvm);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->vm_freed, WAIT));
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+}
+
 static struct kunit_case drm_gpuvm_tests[] = {
 	KUNIT_CASE(drm_test_gpuvm_put_atomic),
 	KUNIT_CASE(drm_test_gpuvm_free_order),
 	KUNIT_CASE(drm_test_gpuvm_bo_deferred_cleanup),
+	KUNIT_CASE(drm_test_gpuvm_bo_deferred_batch),
 	{}
 };
 
