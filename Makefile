@@ -22,11 +22,12 @@
 #                       devtools/baseline/*.txt (known base failures)
 #   make series         format-patch the series with a cover letter into out/
 #   make bisect-check   build every step of the series (UML, incremental)
-#   make mutants        broken variants of lib/devhold.c, xe_module.c and
-#                       drm_pagemap.c must fail the tests
+#   make mutants        broken variants of lib/devhold.c, drm_drv.c,
+#                       drm_gpuvm.c and drm_pagemap.c must fail the tests
 #   make bite           the drm_gpuvm and drm_pagemap suites must fail on
 #                       the unconverted code (the series just before each
 #                       conversion)
+#   make bench          the devhold benchmark on a timing kernel (UML, SMP)
 #   make export         work tree commits -> overlay files + patches/
 #   make assemble       base + overlay + patches/ -> $(WORK)
 #   make deps           install the packages (apt) and sparse
@@ -68,8 +69,12 @@ SUITES_x86_64-lib := devhold
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
+# One kernel build at a time: the tiers share build directories (x86_64-lib
+# starts as a copy of x86_64, vm boots it), and the machines have 2 cores.
+.NOTPARALLEL:
+
 .PHONY: uml uml-lib x86_64 x86_64-lib vm torture nothp nothp-base users bite check static baseline baseline-uml \
-	baseline-x86_64 series bisect-check export mutants \
+	baseline-x86_64 series bisect-check export mutants bench \
 	assemble deps base clean help
 
 help:
@@ -178,10 +183,16 @@ bite: assemble
 	devtools/bite.sh $(WORK) $(O)/bisect $(RES) $(CONFIGS_uml) $(PROJECT_uml) \
 		-- $(CONFIGS_x86_64) $(PROJECT_x86_64)
 
-# Deliberately broken variants of lib/devhold.c, xe_module.c and
+# The devhold benchmark on a timing kernel (UML, SMP, two CPUs, no checker),
+# then with CONFIG_DEBUG_DEVHOLD: one table per run, with the targets.
+bench: assemble
+	devtools/bench.sh $(WORK) $(O)/bench $(RES)
+
+# Deliberately broken variants of lib/devhold.c, drm_drv.c, drm_gpuvm.c and
 # drm_pagemap.c must fail their suites.
 mutants: assemble
 	@mkdir -p $(RES)
 	devtools/mutants.sh devhold $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/mutants.sh drm_gpuvm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)

@@ -8,7 +8,8 @@
 # atomic put; the free-order and deferred cleanup cases (behaviour kept)
 # pass.  Then a broken variant of the tip, whose bo_defer cleanup leaves
 # the zombies on the extobj and evict lists, must fail the deferred
-# cleanup case.
+# cleanup case, and a variant that takes the reservation lock once per
+# zombie instead of once per batch must fail the batch case.
 #
 # drm_pagemap (x86_64: it needs ZONE_DEVICE): run the suite on the series
 # just before "drm/pagemap: Hold the provider device with devhold", where
@@ -70,6 +71,36 @@ if git -C "$tree" diff --quiet; then
 else
 	KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite-broken" "${uml_configs[@]}"
 	expect FAIL drm_test_gpuvm_bo_deferred_cleanup bite-broken
+fi
+
+# The tip with the zombie batch cleaned up one reservation lock per entry
+# (the regression drm_test_gpuvm_bo_deferred_batch is for): each zombie is
+# freed while the others are still on the VM's lists.
+git -C "$tree" checkout -q -f --detach "$(git -C "$work" rev-parse HEAD)" || exit 2
+python3 - "$tree/drivers/gpu/drm/drm_gpuvm.c" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+batch = re.compile(r"\tif \(drm_gpuvm_resv_protected\(gpuvm\)\) \{\n"
+		   r"\t\tdma_resv_lock\(drm_gpuvm_resv\(gpuvm\), NULL\);\n"
+		   r"\t\tllist_for_each_entry\(vm_bo, bo_defer, list\.entry\.bo_defer\) \{\n"
+		   r"(?P<del>(?:\t\t\tdrm_gpuvm_bo_list_del\(.*\n)+)\t\t\}\n"
+		   r"\t\tdma_resv_unlock\(drm_gpuvm_resv\(gpuvm\)\);\n\t\}\n\n"
+		   r"(?P<loop>\twhile \(bo_defer\) \{\n.*\n\t\tbo_defer = bo_defer->next;\n)")
+m = batch.search(s)
+if m:
+	per_entry = ("\t\tif (drm_gpuvm_resv_protected(gpuvm)) {\n"
+		     "\t\t\tdma_resv_lock(drm_gpuvm_resv(gpuvm), NULL);\n" + m["del"] +
+		     "\t\t\tdma_resv_unlock(drm_gpuvm_resv(gpuvm));\n\t\t}\n")
+	s = s[:m.start()] + m["loop"] + per_entry + s[m.end():]
+	open(p, "w").write(s)
+PY
+if git -C "$tree" diff --quiet; then
+	echo "bite: could not make the per-entry-lock variant" >&2
+	rc=1
+else
+	KUNIT_EXTRA=drm_gpuvm "$here/kunit.sh" "$tree" uml "$obj" "$res/bite-per-entry" "${uml_configs[@]}"
+	expect FAIL drm_test_gpuvm_bo_deferred_batch bite-per-entry
 fi
 git -C "$tree" checkout -q -f HEAD
 

@@ -14,6 +14,9 @@ BASELINE lines:  FAIL <suite.case> <reason>   a case failing on the base
                                                at random in these configurations,
                                                on the base too; kept by hand
                  SUITE <suite> <passed>        passed cases per suite on the base
+                 MIN <suite> <passed>          at least that many cases of a
+                                               project suite (not on the base)
+                                               pass; kept by hand
 The gate fails when a case fails that the baseline does not list, or when a
 suite passes fewer cases than on the base (a crash, a lost suite).  A listed
 case that now passes is reported.  Prints "<tier>: N passed, N failed,
@@ -42,7 +45,7 @@ def suite_of(case):
 
 
 def read_baseline(path):
-    fails, suites, flaky = {}, {}, {}
+    fails, suites, flaky, mins = {}, {}, {}, {}
     try:
         with open(path) as f:
             for line in f:
@@ -56,9 +59,12 @@ def read_baseline(path):
                 elif line.startswith('SUITE '):
                     _, name, n = line.split()
                     suites[name] = int(n)
+                elif line.startswith('MIN '):
+                    _, name, n = line.split()[:3]
+                    mins[name] = int(n)
     except FileNotFoundError:
         pass
-    return fails, suites, flaky
+    return fails, suites, flaky, mins
 
 
 def is_flaky(name, flaky):
@@ -75,7 +81,7 @@ def passed_per_suite(cases):
 
 def make_baseline(tier, cases_path, base_path):
     cases = read_cases(cases_path)
-    old, _, flaky = read_baseline(base_path)
+    old, _, flaky, mins = read_baseline(base_path)
     with open(base_path, 'w') as f:
         f.write(f'# KUnit baseline of the {tier} tier on the unpatched base, '
                 'written by "make baseline".\n')
@@ -83,8 +89,11 @@ def make_baseline(tier, cases_path, base_path):
                 'written by hand and kept across runs.\n')
         f.write('# FLAKY <pattern> <reason>: fails at random here, base too; kept.\n')
         f.write('# SUITE <suite> <passed>: cases passing on the base.\n')
+        f.write('# MIN <suite> <passed>: a project suite passes at least that many; kept.\n')
         for pattern, reason in sorted(flaky.items()):
             f.write(f'FLAKY {pattern} {reason}\n')
+        for suite, n in sorted(mins.items()):
+            f.write(f'MIN {suite} {n}\n')
         for name in sorted(cases):
             if cases[name] not in ('PASS', 'SKIP') and not is_flaky(name, flaky):
                 reason = old.get(name, 'TODO: reason')
@@ -97,7 +106,7 @@ def make_baseline(tier, cases_path, base_path):
 
 def gate(tier, cases_path, base_path, *retry_paths):
     cases = read_cases(cases_path)
-    fails, suites, flaky = read_baseline(base_path)
+    fails, suites, flaky, mins = read_baseline(base_path)
     retried = {}
     for path in retry_paths:
         try:
@@ -144,6 +153,10 @@ def gate(tier, cases_path, base_path, *retry_paths):
         if got.get(suite, 0) < n:
             bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} '
                        f'cases, the base passes {n}')
+    for suite, n in sorted(mins.items()):
+        if got.get(suite, 0) < n:
+            bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} '
+                       f'cases, at least {n} must')
     if not cases:
         bad.append(f'{tier}: no results')
     for line in bad:

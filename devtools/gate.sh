@@ -28,10 +28,13 @@ step() {	# NAME COMMAND...: run a make step, keep its output in $RES/NAME.out
 # cached no-op once made) is made while the kernels build.
 mkroot_pid=
 case " $tiers " in *" x86_64 "*)
+	# Bounded: a stalled download must not hang the gate.
 	(DEVHOLD_ARCHIVE=$(devtools/fetch-base.sh --archive-uri) &&
 		export DEVHOLD_ARCHIVE &&
-		tools/testing/selftests/devhold/vm/mkroot.sh) >"$RES/mkroot.out" 2>&1 &
+		timeout 1800 tools/testing/selftests/devhold/vm/mkroot.sh </dev/null
+	) >"$RES/mkroot.out" 2>&1 &
 	mkroot_pid=$!
+	trap '[ -z "$mkroot_pid" ] || kill "$mkroot_pid" 2>/dev/null' EXIT
 	;;
 esac
 
@@ -69,6 +72,8 @@ counted_step() {	# NAME
 case " $tiers " in *" x86_64 "*)
 	# vm.sh makes the root itself if this failed, and reports why.
 	wait "$mkroot_pid"
+	lines+=("mkroot (in the background): exit $?")
+	mkroot_pid=
 	counted_step vm
 	;;
 esac

@@ -6,7 +6,8 @@
 # not failed.  The project's own suites (devtools/kunit/project.suites) get
 # no second chance.  Kernel reports that no KUnit result carries (sleeping
 # in atomic context, KASAN, lockdep) fail the tier too: the base runs have
-# none.  Writes RESULTS_DIR/TIER.gate; exits non-zero on failure.
+# none, and neither does a crash or a hang outside a case.  Writes
+# RESULTS_DIR/TIER.gate; exits non-zero on failure.
 set -uo pipefail
 
 tier=$1 work=$2 bdir=$3 res=$4
@@ -17,8 +18,8 @@ out=$(python3 "$here/compare.py" "$tier" "$res/$tier.cases" "$base")
 # Before any re-run replaces the kernel log: each report, with its suite.
 reports=$(awk '
 	/^[ \t]*# Subtest: / { suite = $3 }
-	/BUG: sleeping function called from invalid context|BUG: scheduling while atomic|BUG: KASAN|WARNING: possible circular locking|WARNING: inconsistent lock state|WARNING: possible recursive locking|BUG: workqueue leaked/ {
-		sub(/^.*(BUG|WARNING): /, ""); print "in suite " suite ": " $0 }
+	/BUG: sleeping function called from invalid context|BUG: scheduling while atomic|BUG: KASAN|WARNING: possible circular locking|WARNING: inconsistent lock state|WARNING: possible recursive locking|BUG: workqueue leaked|BUG: unable to handle|kernel BUG at|Oops: |general protection fault|Kernel panic|blocked for more than [0-9]+ seconds|rcu: INFO: .* detected stalls/ {
+		sub(/^ *\[[ 0-9.]*\] */, ""); sub(/^.*(BUG|WARNING|INFO): /, ""); print "in suite " suite ": " $0 }
 ' "$bdir/test.log" 2>/dev/null | sort | uniq -c | sed "s/^ *\([0-9]*\) \(.*\)/$tier: FAILED kernel report \2 (x\1)/")
 suites=$(echo "$out" | sed -n -e "s/^$tier: FAILED \([^.]*\)\..*/\1/p" \
 	-e "s/^$tier: suite \([^ ]*\) passed.*/\1/p" | sort -u |

@@ -42,6 +42,9 @@ x86_64 | x86_64-lib)
 	;;
 esac
 
+# Nothing of an earlier run may stand in for this one's results.
+rm -f "$out".{json,cases,ktap,parse.log}
+case $cmd in run|exec) rm -f "$bdir/test.log" ;; esac
 cd "$tree" || exit 2
 python3 tools/testing/kunit/kunit.py "${args[@]}" ${KUNIT_EXTRA:-} >"$out.log" 2>&1
 rc=$?
@@ -55,6 +58,6 @@ if [ "$cmd" = run ] || [ "$cmd" = exec ]; then
 			>"$out.parse.log" 2>&1
 		echo "kunit.sh: re-parsed without console replays: $(grep -E 'Testing complete' "$out.parse.log")"
 	fi
-	python3 "$here/results.py" "$out.json" >"$out.cases" 2>/dev/null || : >"$out.cases"
+	python3 "$here/results.py" "$out.json" "$here/kunit/project.suites" >"$out.cases" 2>/dev/null || : >"$out.cases"
 fi
 exit $rc

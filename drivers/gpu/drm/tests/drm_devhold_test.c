@@ -471,4 +471,5 @@ static struct kunit_suite drm_devhold_test_suite = {
 kunit_test_suite(drm_devhold_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the device count of DRM driver modules");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_LICENSE("GPL");

@@ -30,6 +30,10 @@ struct drm_gpuvm_test {
 	struct device *parent;
 	struct completion vm_freed;
 	struct completion released;
+	struct completion in_free;	/* the first vm_free is blocked */
+	struct completion go;		/* unblocks it */
+	bool block_free;
+	atomic_t vms_freed;
 	unsigned int events;		/* vm_free and device release, in order */
 	unsigned int vm_freed_at;
 	unsigned int released_at;
@@ -71,6 +75,12 @@ static void drm_gpuvm_test_vm_free(struct drm_gpuvm *gpuvm)
 	struct drm_gpuvm_test_vm *vm = container_of(gpuvm, typeof(*vm), base);
 	struct drm_gpuvm_test *t = vm->t;
 
+	if (t->block_free) {
+		t->block_free = false;
+		complete(&t->in_free);
+		wait_for_completion_timeout(&t->go, WAIT);
+	}
+	atomic_inc(&t->vms_freed);
 	t->vm_freed_at = ++t->events;
 	t->modrefs_at_vm_free = drm_kunit_helper_driver_module_refs(t->driver);
 	t->objs_at_vm_free = devhold_domain_objs(drm_dev_hold_domain(t->drm));
@@ -112,6 +122,8 @@ static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	init_completion(&t->vm_freed);
 	init_completion(&t->released);
+	init_completion(&t->in_free);
+	init_completion(&t->go);
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_gpuvm_test_driver,
 						  state);
 	t->parent = drm_kunit_helper_alloc_device(test);
@@ -367,11 +379,37 @@ static void drm_test_gpuvm_bo_deferred_batch(struct kunit *test)
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
 }
 
+/*
+ * drm_gpuvm_flush_deferred() returns once every VM put before the call is
+ * freed, also one whose vm_free is still running: a driver whose vm_free
+ * needs state its unbind tears down calls it in between.
+ */
+static void drm_test_gpuvm_flush_deferred(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test_vm *a, *b;
+
+	a = drm_gpuvm_test_vm_init(test, t, 0);
+	b = drm_gpuvm_test_vm_init(test, t, 0);
+	t->block_free = true;
+	drm_gpuvm_put(&a->base);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->in_free, WAIT));
+	/* The first VM is inside its vm_free. */
+	drm_gpuvm_put(&b->base);
+	complete(&t->go);
+	drm_gpuvm_flush_deferred();
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->vms_freed), 2);
+
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+}
+
 static struct kunit_case drm_gpuvm_tests[] = {
 	KUNIT_CASE(drm_test_gpuvm_put_atomic),
 	KUNIT_CASE(drm_test_gpuvm_free_order),
 	KUNIT_CASE(drm_test_gpuvm_bo_deferred_cleanup),
 	KUNIT_CASE(drm_test_gpuvm_bo_deferred_batch),
+	KUNIT_CASE(drm_test_gpuvm_flush_deferred),
 	{}
 };
 
@@ -383,4 +421,5 @@ static struct kunit_suite drm_gpuvm_test_suite = {
 kunit_test_suite(drm_gpuvm_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the lifetime rules of drm_gpuvm");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 MODULE_LICENSE("GPL");

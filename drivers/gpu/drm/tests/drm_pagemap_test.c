@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the drm_pagemap provider pin: the hold drm_pagemap_init()
- * and drm_pagemap_reinit() take on the provider drm_device and the module
- * owning its driver, and its deferred release.
+ * KUnit tests for the drm_pagemap provider hold: the hold drm_pagemap_init()
+ * and drm_pagemap_reinit() take on the provider drm_device (and not on the
+ * module owning its driver, whose exit waits for the device), and its
+ * deferred release.
  *
  * Each provider has device-private memory made in software, the way
  * lib/test_hmm.c makes it: struct pages for a free physical address range
@@ -223,7 +224,7 @@ static int drm_pagemap_test_init(struct drm_pagemap_test *t)
 				&drm_pagemap_test_ops);
 }
 
-/* The provider's device and module are pinned until the release is done. */
+/* The provider's device is held, and its module not pinned, until the release. */
 static void drm_pagemap_test_pin_and_release(struct kunit *test)
 {
 	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
@@ -289,9 +290,9 @@ static void drm_pagemap_test_going_provider(struct kunit *test)
 /*
  * A foreign holder (another device's VM whose preferred location is this
  * pagemap) keeps its reference across the provider's unbind: the provider
- * device and module stay pinned, and the holder's final put, from atomic
- * context, completes the release through devhold: destroy at once, the
- * device release later from the worker, the module unpinned last.
+ * device stays held (its module is never pinned), and the holder's final
+ * put, from atomic context, completes the release through devhold: destroy
+ * at once, the device release later from the worker.
  */
 static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
 {
@@ -325,8 +326,7 @@ static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
  * it the provider, across the provider's unbind.  Unmapping them frees the
  * pages under the page table lock: folio_free() drops the last pagemap
  * reference there, ->destroy runs at once, and the release completes through
- * devhold: the device release in the devhold worker, the module unpinned
- * last.
+ * devhold: the device release in the devhold worker.
  */
 static void drm_pagemap_test_device_private_unbind(struct kunit *test)
 {
@@ -513,5 +513,5 @@ kunit_test_suite(drm_pagemap_test_suite);
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
-MODULE_DESCRIPTION("KUnit tests for the drm_pagemap provider pin");
+MODULE_DESCRIPTION("KUnit tests for the drm_pagemap provider hold");
 MODULE_LICENSE("GPL");

@@ -1,0 +1,917 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cost of devhold, measured in the manner of kernel/rcu/refscale.c, next
+ * to the primitives it is made of, the open-coded patterns it replaces and
+ * the alternative upstream merged (a plain device count).
+ *
+ * Each timed operation runs @loops times in each of @nreaders kernel
+ * threads, @nruns times; a run's figure is the mean cost per operation
+ * over its readers, and the table gives the median, lowest and highest run.
+ * The operations that are not per-call costs (barriers, isolation, drain,
+ * memory) are measured once per run from one thread.  Then each target of
+ * the project's performance issue is printed with its ratio, PASS or FAIL.
+ *
+ * Built in (the timing kernel of "make bench"), it runs from its initcall
+ * when scale_type is set on the command line, and powers the machine off
+ * after when shutdown is set.  As a module, it runs at load and fails the
+ * load on purpose (-EAGAIN), as refscale's users expect of a one-shot test.
+ *
+ * Nothing here is a test that passes or fails: the figures are for people.
+ */
+
+#define pr_fmt(fmt) "devhold_scale: " fmt
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/devhold.h>
+#include <linux/kref.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/llist.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/reboot.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/srcu.h>
+#include <linux/wait.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
+
+#include "devhold_internal.h"
+
+static char *scale_type = "";
+module_param(scale_type, charp, 0444);
+MODULE_PARM_DESC(scale_type, "Operations to measure: \"all\", or one name of the table");
+
+static long loops = 10000;
+module_param(loops, long, 0444);
+MODULE_PARM_DESC(loops, "Operations per reader and run");
+
+static int nreaders = -1;
+module_param(nreaders, int, 0444);
+MODULE_PARM_DESC(nreaders, "Readers per run; -1: one table with 1, one with every CPU");
+
+static int nruns = 11;
+module_param(nruns, int, 0444);
+MODULE_PARM_DESC(nruns, "Runs per operation (the table gives their median)");
+
+static bool shutdown;
+module_param(shutdown, bool, 0444);
+MODULE_PARM_DESC(shutdown, "Power off when done (the timing kernel)");
+
+#define SCALE_DRAIN	100000	/* holds drained at a module exit */
+#define SCALE_SAMPLES	200	/* release latencies per run */
+#define SCALE_BARRIERS	8	/* barriers per run */
+
+/* The provider object: a reference count that never drops to zero. */
+struct scale_obj {
+	struct kref ref;
+};
+
+static void scale_obj_nop(struct kref *ref)
+{
+	WARN(1, "devhold_scale: the object's base reference was dropped\n");
+}
+
+static void scale_obj_get(void *obj)
+{
+	kref_get(&((struct scale_obj *)obj)->ref);
+}
+
+static void scale_obj_put(void *obj)
+{
+	kref_put(&((struct scale_obj *)obj)->ref, scale_obj_nop);
+}
+
+static const struct devhold_ops scale_obj_ops = {
+	.get = scale_obj_get,
+	.put = scale_obj_put,
+};
+
+/* What the runs share; made once, freed at the end. */
+static struct scale_obj *scale_obj;
+static struct module *scale_mod;	/* a stand-in provider module */
+static struct devhold_domain *scale_counted, *scale_pinning;
+static struct devhold_list scale_list;
+static struct srcu_struct scale_srcu, scale_srcu_fast;
+static atomic_t scale_count;
+
+/* 7.3's drm_pagemap provider hold, open-coded: kzalloc + pins, llist + work. */
+struct open73_hold {
+	struct llist_node link;
+	struct scale_obj *obj;
+	struct module *owner;
+};
+
+static LLIST_HEAD(open73_list);
+
+static void open73_work_fn(struct work_struct *work)
+{
+	struct llist_node *node = llist_del_all(&open73_list);
+	struct open73_hold *h, *next;
+
+	llist_for_each_entry_safe(h, next, node, link) {
+		scale_obj_put(h->obj);
+		module_put(h->owner);
+		kfree(h);
+	}
+}
+
+static DECLARE_WORK(open73_work, open73_work_fn);
+
+static struct open73_hold *open73_get(void)
+{
+	struct open73_hold *h = kzalloc_obj(*h);
+
+	if (!h)
+		return NULL;
+	init_llist_node(&h->link);
+	h->obj = scale_obj;
+	h->owner = scale_mod;
+	(void)try_module_get(h->owner);
+	scale_obj_get(h->obj);
+	return h;
+}
+
+static void open73_put(struct open73_hold *h)
+{
+	llist_add(&h->link, &open73_list);
+	schedule_work(&open73_work);
+}
+
+static void scale_list_free(struct llist_node *node)
+{
+}
+
+/* One reader of one run. */
+struct scale_reader {
+	long n;
+	void **slots;			/* prepared holds */
+	struct llist_node *nodes;	/* prepared list entries */
+	struct devhold_release_section section;
+	u64 ns;
+	int err;
+};
+
+struct scale_op {
+	const char *name;
+	const char *what;
+	int (*prepare)(struct scale_reader *r);	/* untimed */
+	void (*run)(struct scale_reader *r);		/* timed */
+	void (*settle)(void);				/* untimed, after all readers */
+};
+
+static int scale_prepare_slots(struct scale_reader *r)
+{
+	r->slots = kvcalloc(r->n, sizeof(*r->slots), GFP_KERNEL);
+	return r->slots ? 0 : -ENOMEM;
+}
+
+static int scale_prepare_nodes(struct scale_reader *r)
+{
+	r->nodes = kvcalloc(r->n, sizeof(*r->nodes), GFP_KERNEL);
+	return r->nodes ? 0 : -ENOMEM;
+}
+
+static void scale_settle_holds(void)
+{
+	devhold_domain_flush(scale_counted);
+	devhold_domain_flush(scale_pinning);
+	flush_work(&open73_work);
+}
+
+static void run_hold_dev(struct scale_reader *r)
+{
+	struct devhold *h;
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		h = devhold_get(scale_counted, &scale_obj_ops, scale_obj, NULL, GFP_KERNEL);
+		if (IS_ERR(h)) {
+			r->err = PTR_ERR(h);
+			return;
+		}
+		devhold_put(h);
+	}
+}
+
+static void run_hold_mod(struct scale_reader *r)
+{
+	struct devhold *h;
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		h = devhold_get(scale_pinning, &scale_obj_ops, scale_obj, scale_mod, GFP_KERNEL);
+		if (IS_ERR(h)) {
+			r->err = PTR_ERR(h);
+			return;
+		}
+		devhold_put(h);
+	}
+}
+
+static void run_open73(struct scale_reader *r)
+{
+	struct open73_hold *h;
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		h = open73_get();
+		if (!h) {
+			r->err = -ENOMEM;
+			return;
+		}
+		open73_put(h);
+	}
+}
+
+static void run_sync_dev(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		scale_obj_get(scale_obj);
+		scale_obj_put(scale_obj);
+	}
+}
+
+static void run_sync_mod(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		(void)try_module_get(scale_mod);
+		scale_obj_get(scale_obj);
+		scale_obj_put(scale_obj);
+		module_put(scale_mod);
+	}
+}
+
+static int prepare_put_devhold(struct scale_reader *r)
+{
+	long i;
+
+	if (scale_prepare_slots(r))
+		return -ENOMEM;
+	for (i = 0; i < r->n; i++) {
+		r->slots[i] = devhold_get(scale_counted, &scale_obj_ops, scale_obj, NULL,
+					  GFP_KERNEL);
+		if (IS_ERR(r->slots[i])) {
+			while (i--)
+				devhold_put(r->slots[i]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void run_put_devhold(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++)
+		devhold_put(r->slots[i]);
+}
+
+static int prepare_put_llist(struct scale_reader *r)
+{
+	long i;
+
+	if (scale_prepare_slots(r))
+		return -ENOMEM;
+	for (i = 0; i < r->n; i++) {
+		r->slots[i] = open73_get();
+		if (!r->slots[i]) {
+			while (i--)
+				open73_put(r->slots[i]);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void run_put_llist(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++)
+		open73_put(r->slots[i]);
+}
+
+static int prepare_put_kref(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++)
+		scale_obj_get(scale_obj);
+	return 0;
+}
+
+static void run_put_kref(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++)
+		scale_obj_put(scale_obj);
+}
+
+static void run_push_devhold(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++)
+		devhold_list_push(&scale_list, &r->nodes[i]);
+}
+
+static LLIST_HEAD(scale_llist);
+
+static void run_push_llist(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++)
+		llist_add(&r->nodes[i], &scale_llist);
+}
+
+static void settle_lists(void)
+{
+	devhold_list_drain(&scale_list);
+	llist_del_all(&scale_llist);
+}
+
+static void run_section_devhold(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		devhold_release_begin(scale_counted, &r->section);
+		devhold_release_end(scale_counted, &r->section);
+	}
+}
+
+static void run_section_srcu(struct scale_reader *r)
+{
+	long i;
+	int idx;
+
+	for (i = 0; i < r->n; i++) {
+		idx = srcu_read_lock(&scale_srcu);
+		srcu_read_unlock(&scale_srcu, idx);
+	}
+}
+
+static void run_section_srcu_fast(struct scale_reader *r)
+{
+	struct srcu_ctr __percpu *scp;
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		scp = srcu_read_lock_fast(&scale_srcu_fast);
+		srcu_read_unlock_fast(&scale_srcu_fast, scp);
+	}
+}
+
+/* Per device: counted and released in a section, as drm_dev_release() does. */
+static void run_count_devhold(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		devhold_domain_obj_add(scale_counted);
+		devhold_release_begin(scale_counted, &r->section);
+		devhold_domain_obj_del(scale_counted);
+		devhold_release_end(scale_counted, &r->section);
+	}
+}
+
+/* Per device: xe's merged count, an atomic_t and wake_up_var(). */
+static void run_count_atomic(struct scale_reader *r)
+{
+	long i;
+
+	for (i = 0; i < r->n; i++) {
+		atomic_inc(&scale_count);
+		atomic_dec(&scale_count);
+		wake_up_var(&scale_count);
+	}
+}
+
+static const struct scale_op scale_ops[] = {
+	{ "hold-dev", "devhold_get+put, counted domain (device only)",
+	  NULL, run_hold_dev, scale_settle_holds },
+	{ "hold-mod", "devhold_get+put, module-pinning domain",
+	  NULL, run_hold_mod, scale_settle_holds },
+	{ "open73", "7.3 drm_pagemap: kzalloc+pins, llist_add+schedule_work",
+	  NULL, run_open73, scale_settle_holds },
+	{ "sync-dev", "floor: get+put of the object, no deferral",
+	  NULL, run_sync_dev, NULL },
+	{ "sync-mod", "floor: module and object get+put, no deferral",
+	  NULL, run_sync_mod, NULL },
+	{ "put-devhold", "release only: devhold_put",
+	  prepare_put_devhold, run_put_devhold, scale_settle_holds },
+	{ "put-llist", "release only: llist_add+queue_work",
+	  prepare_put_llist, run_put_llist, scale_settle_holds },
+	{ "put-kref", "release only: kref_put to non-zero",
+	  prepare_put_kref, run_put_kref, NULL },
+	{ "push-devhold", "devhold_list_push",
+	  scale_prepare_nodes, run_push_devhold, settle_lists },
+	{ "push-llist", "llist_add",
+	  scale_prepare_nodes, run_push_llist, settle_lists },
+	{ "section-devhold", "devhold_release_begin+end (in a task)",
+	  NULL, run_section_devhold, NULL },
+	{ "section-srcu", "srcu_read_lock+unlock",
+	  NULL, run_section_srcu, NULL },
+	{ "section-srcu-fast", "srcu_read_lock_fast+unlock_fast",
+	  NULL, run_section_srcu_fast, NULL },
+	{ "count-devhold", "per device: obj_add, section, obj_del",
+	  NULL, run_count_devhold, NULL },
+	{ "count-atomic", "per device: atomic inc/dec+wake_up_var",
+	  NULL, run_count_atomic, NULL },
+};
+
+/* One run of one operation: its readers start together. */
+struct scale_run {
+	const struct scale_op *op;
+	struct scale_reader *readers;
+	int n;
+	atomic_t ready, done;
+	bool go;
+	wait_queue_head_t wq;
+};
+
+struct scale_thread {
+	struct scale_run *run;
+	struct scale_reader *r;
+};
+
+static int scale_reader_fn(void *arg)
+{
+	struct scale_thread *t = arg;
+	struct scale_run *run = t->run;
+	struct scale_reader *r = t->r;
+	u64 t0;
+
+	kfree(t);
+	if (run->op->prepare)
+		r->err = run->op->prepare(r);
+	atomic_inc(&run->ready);
+	wake_up_all(&run->wq);
+	wait_event(run->wq, READ_ONCE(run->go));
+	if (!r->err) {
+		t0 = ktime_get_ns();
+		run->op->run(r);
+		r->ns = ktime_get_ns() - t0;
+	}
+	atomic_inc(&run->done);
+	wake_up_all(&run->wq);
+	return 0;
+}
+
+static void scale_reader_free(struct scale_reader *r)
+{
+	kvfree(r->slots);
+	kvfree(r->nodes);
+	r->slots = NULL;
+	r->nodes = NULL;
+}
+
+/* Picoseconds per operation of one run, or 0 on error. */
+static u64 scale_one_run(const struct scale_op *op, int n)
+{
+	struct scale_run *run;
+	struct scale_thread *t;
+	struct task_struct *task;
+	u64 ns = 0, ops = 0, ps = 0;
+	int i, started = 0, err = 0;
+
+	run = kzalloc_obj(*run);
+	if (!run)
+		return 0;
+	run->readers = kcalloc(n, sizeof(*run->readers), GFP_KERNEL);
+	if (!run->readers) {
+		kfree(run);
+		return 0;
+	}
+	run->op = op;
+	run->n = n;
+	init_waitqueue_head(&run->wq);
+	for (i = 0; i < n; i++) {
+		run->readers[i].n = loops;
+		t = kzalloc_obj(*t);
+		if (!t)
+			break;
+		t->run = run;
+		t->r = &run->readers[i];
+		task = kthread_run(scale_reader_fn, t, "devhold_scale/%d", i);
+		if (IS_ERR(task)) {
+			kfree(t);
+			break;
+		}
+		started++;
+	}
+	wait_event(run->wq, atomic_read(&run->ready) == started);
+	WRITE_ONCE(run->go, true);
+	wake_up_all(&run->wq);
+	wait_event(run->wq, atomic_read(&run->done) == started);
+	if (op->settle)
+		op->settle();
+	for (i = 0; i < started; i++) {
+		err = err ?: run->readers[i].err;
+		ns += run->readers[i].ns;
+		ops += run->readers[i].n;
+		scale_reader_free(&run->readers[i]);
+	}
+	if (started == n && !err && ops)
+		ps = div64_u64(ns * 1000, ops);
+	else
+		pr_err("%s: %d of %d readers started, error %d\n", op->name, started, n, err);
+	kfree(run->readers);
+	kfree(run);
+	return ps;
+}
+
+static int scale_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median, lowest and highest of @n figures, which are sorted. */
+struct scale_figure {
+	u64 med, min, max;
+};
+
+static struct scale_figure scale_summarise(u64 *v, int n)
+{
+	struct scale_figure f = {};
+
+	if (!n)
+		return f;
+	sort(v, n, sizeof(*v), scale_cmp_u64, NULL);
+	f.med = v[n / 2];
+	f.min = v[0];
+	f.max = v[n - 1];
+	return f;
+}
+
+/* Picoseconds as nanoseconds with two decimals. */
+static const char *scale_ns(char *buf, size_t len, u64 ps)
+{
+	snprintf(buf, len, "%llu.%02u", div_u64(ps, 1000), (u32)(div_u64(ps, 10) % 100));
+	return buf;
+}
+
+static bool scale_wanted(const char *name)
+{
+	return !strcmp(scale_type, "all") || !strcmp(scale_type, name);
+}
+
+/* The per-operation table for @n readers; fills @med (ps per op) by index. */
+static void scale_table(int n, u64 *med)
+{
+	u64 *v = kcalloc(nruns, sizeof(*v), GFP_KERNEL);
+	char med_s[24], min_s[24], max_s[24];
+	struct scale_figure f;
+	int i, k;
+
+	if (!v)
+		return;
+	pr_info("readers=%d: %-18s %12s %10s %10s  %s\n", n, "op", "median ns/op",
+		"min", "max", "what");
+	for (i = 0; i < ARRAY_SIZE(scale_ops); i++) {
+		if (!scale_wanted(scale_ops[i].name))
+			continue;
+		for (k = 0; k < nruns; k++)
+			v[k] = scale_one_run(&scale_ops[i], n);
+		f = scale_summarise(v, nruns);
+		med[i] = f.med;
+		pr_info("readers=%d: %-18s %12s %10s %10s  %s\n", n, scale_ops[i].name,
+			scale_ns(med_s, sizeof(med_s), f.med),
+			scale_ns(min_s, sizeof(min_s), f.min),
+			scale_ns(max_s, sizeof(max_s), f.max), scale_ops[i].what);
+	}
+	kfree(v);
+}
+
+/* Barrier latency, idle: devhold's against the SRCU primitives. */
+static void scale_barriers(u64 *dh, u64 *srcu, u64 *exp)
+{
+	u64 *v[3];
+	u64 t0;
+	int i, k, b;
+
+	for (i = 0; i < 3; i++) {
+		v[i] = kcalloc(nruns, sizeof(u64), GFP_KERNEL);
+		if (!v[i])
+			goto out;
+	}
+	for (k = 0; k < nruns; k++) {
+		t0 = ktime_get_ns();
+		for (b = 0; b < SCALE_BARRIERS; b++)
+			devhold_release_barrier(scale_counted);
+		v[0][k] = div_u64(ktime_get_ns() - t0, SCALE_BARRIERS);
+		t0 = ktime_get_ns();
+		for (b = 0; b < SCALE_BARRIERS; b++)
+			synchronize_srcu(&scale_srcu_fast);
+		v[1][k] = div_u64(ktime_get_ns() - t0, SCALE_BARRIERS);
+		t0 = ktime_get_ns();
+		for (b = 0; b < SCALE_BARRIERS; b++)
+			synchronize_srcu_expedited(&scale_srcu_fast);
+		v[2][k] = div_u64(ktime_get_ns() - t0, SCALE_BARRIERS);
+	}
+	*dh = scale_summarise(v[0], nruns).med;
+	*srcu = scale_summarise(v[1], nruns).med;
+	*exp = scale_summarise(v[2], nruns).med;
+	pr_info("barrier (idle, median of %d runs): devhold_release_barrier %llu ns, synchronize_srcu %llu ns, synchronize_srcu_expedited %llu ns\n",
+		nruns, *dh, *srcu, *exp);
+out:
+	for (i = 0; i < 3; i++)
+		kfree(v[i]);
+}
+
+/*
+ * Isolation: release latency (put to ops->put) in domain B, and the time of
+ * a flush of B, while domain A's release work is blocked in a put callback,
+ * against the same with A idle.
+ */
+struct scale_iso {
+	struct completion a_in_put, a_go, b_done;
+	u64 b_put_at;
+	u64 b_lat;
+};
+
+static struct scale_iso *scale_iso;
+
+static void iso_a_put(void *obj)
+{
+	complete(&scale_iso->a_in_put);
+	wait_for_completion(&scale_iso->a_go);
+}
+
+static void iso_b_put(void *obj)
+{
+	scale_iso->b_lat = ktime_get_ns() - READ_ONCE(scale_iso->b_put_at);
+	complete(&scale_iso->b_done);
+}
+
+static const struct devhold_ops iso_a_ops = { .put = iso_a_put };
+static const struct devhold_ops iso_b_ops = { .put = iso_b_put };
+
+/* Median release latency of B over SCALE_SAMPLES puts, and its p99. */
+static int scale_iso_sample(struct devhold_domain *b, u64 *p50, u64 *p99, u64 *flush)
+{
+	u64 *lat = kcalloc(SCALE_SAMPLES, sizeof(*lat), GFP_KERNEL);
+	struct devhold *h;
+	u64 t0;
+	int i;
+
+	if (!lat)
+		return -ENOMEM;
+	for (i = 0; i < SCALE_SAMPLES; i++) {
+		h = devhold_get(b, &iso_b_ops, scale_obj, NULL, GFP_KERNEL);
+		if (IS_ERR(h)) {
+			kfree(lat);
+			return PTR_ERR(h);
+		}
+		reinit_completion(&scale_iso->b_done);
+		WRITE_ONCE(scale_iso->b_put_at, ktime_get_ns());
+		devhold_put(h);
+		wait_for_completion(&scale_iso->b_done);
+		lat[i] = scale_iso->b_lat;
+	}
+	sort(lat, SCALE_SAMPLES, sizeof(*lat), scale_cmp_u64, NULL);
+	*p50 = lat[SCALE_SAMPLES / 2];
+	*p99 = lat[SCALE_SAMPLES * 99 / 100];
+	h = devhold_get(b, &iso_b_ops, scale_obj, NULL, GFP_KERNEL);
+	if (IS_ERR(h)) {
+		kfree(lat);
+		return PTR_ERR(h);
+	}
+	reinit_completion(&scale_iso->b_done);
+	devhold_put(h);
+	t0 = ktime_get_ns();
+	devhold_domain_flush(b);
+	*flush = ktime_get_ns() - t0;
+	kfree(lat);
+	return 0;
+}
+
+static int scale_isolation(u64 *idle_p50, u64 *blocked_p50)
+{
+	struct devhold_domain *a, *b;
+	u64 p99[2], flush[2];
+	struct devhold *h;
+	int err = -ENOMEM;
+
+	scale_iso = kzalloc_obj(*scale_iso);
+	a = devhold_domain_create("devhold_scale_a", 0);
+	b = devhold_domain_create("devhold_scale_b", 0);
+	if (!scale_iso || !a || !b)
+		goto out;
+	init_completion(&scale_iso->a_in_put);
+	init_completion(&scale_iso->a_go);
+	init_completion(&scale_iso->b_done);
+
+	err = scale_iso_sample(b, idle_p50, &p99[0], &flush[0]);
+	if (err)
+		goto out;
+	h = devhold_get(a, &iso_a_ops, scale_obj, NULL, GFP_KERNEL);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out;
+	}
+	devhold_put(h);
+	wait_for_completion(&scale_iso->a_in_put);
+	err = scale_iso_sample(b, blocked_p50, &p99[1], &flush[1]);
+	complete(&scale_iso->a_go);
+	devhold_domain_flush(a);
+	if (err)
+		goto out;
+	pr_info("isolation: release latency in B, p50/p99: %llu/%llu ns with A idle, %llu/%llu ns with A's release blocked; flush of B %llu ns, %llu ns\n",
+		*idle_p50, p99[0], *blocked_p50, p99[1], flush[0], flush[1]);
+out:
+	if (a)
+		devhold_domain_destroy(a);
+	if (b)
+		devhold_domain_destroy(b);
+	kfree(scale_iso);
+	scale_iso = NULL;
+	return err;
+}
+
+/* Time from the first of SCALE_DRAIN puts until all are finished. */
+static u64 scale_drain(void)
+{
+	struct devhold **h = kvcalloc(SCALE_DRAIN, sizeof(*h), GFP_KERNEL);
+	u64 t0, ns = 0;
+	int i, n;
+
+	if (!h)
+		return 0;
+	for (n = 0; n < SCALE_DRAIN; n++) {
+		h[n] = devhold_get(scale_counted, &scale_obj_ops, scale_obj, NULL, GFP_KERNEL);
+		if (IS_ERR(h[n]))
+			break;
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		devhold_put(h[i]);
+	devhold_domain_flush(scale_counted);
+	if (n == SCALE_DRAIN)
+		ns = ktime_get_ns() - t0;
+	kvfree(h);
+	pr_info("unload drain: %d holds put and finished in %llu us\n", n, div_u64(ns, 1000));
+	return ns;
+}
+
+/* Entries per second that devhold_list_drain() frees. */
+static u64 scale_list_drain_rate(void)
+{
+	struct llist_node *nodes = kvcalloc(SCALE_DRAIN, sizeof(*nodes), GFP_KERNEL);
+	u64 t0, ns;
+	int i;
+
+	if (!nodes)
+		return 0;
+	for (i = 0; i < SCALE_DRAIN; i++)
+		devhold_list_push(&scale_list, &nodes[i]);
+	t0 = ktime_get_ns();
+	devhold_list_drain(&scale_list);
+	ns = ktime_get_ns() - t0;
+	kvfree(nodes);
+	return ns ? div64_u64((u64)SCALE_DRAIN * NSEC_PER_SEC, ns) : 0;
+}
+
+static void scale_memory(void)
+{
+	pr_info("memory: hold %zu bytes, open-coded 7.3 hold %zu (kmalloc %zu); domain %zu + SRCU per-CPU data; list %zu against llist_head %zu\n",
+		sizeof(struct devhold), sizeof(struct open73_hold),
+		kmalloc_size_roundup(sizeof(struct open73_hold)),
+		sizeof(struct devhold_domain), sizeof(struct devhold_list),
+		sizeof(struct llist_head));
+	pr_info("memory: per VM, bo_defer is an llist_head as in 7.3 (+0 bytes); the deferred free adds a work_struct (+%zu bytes)\n",
+		sizeof(struct work_struct));
+}
+
+static int scale_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(scale_ops); i++)
+		if (!strcmp(scale_ops[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Prints "what: a/b = r (target t): PASS|FAIL"; ratios in hundredths. */
+static void scale_target(const char *what, u64 a, u64 b, unsigned int max100)
+{
+	u64 r;
+
+	if (!a || !b) {
+		pr_info("target %s: not measured\n", what);
+		return;
+	}
+	r = div64_u64(a * 100, b);
+	pr_info("target %s: %llu.%02llu (at most %u.%02u): %s\n", what, r / 100, r % 100,
+		max100 / 100, max100 % 100, r <= max100 ? "PASS" : "FAIL");
+}
+
+static void scale_targets(const char *when, u64 *med)
+{
+	u64 put = med[scale_index("put-devhold")], ll = med[scale_index("put-llist")];
+
+	pr_info("targets, %s:\n", when);
+	scale_target("release / llist_add+queue_work", put, ll, 120);
+	scale_target("push / llist_add", med[scale_index("push-devhold")],
+		     med[scale_index("push-llist")], 120);
+	scale_target("hold take+release (device only) / 7.3 open-coded",
+		     med[scale_index("hold-dev")], med[scale_index("open73")], 100);
+	scale_target("hold take+release (module pin) / 7.3 open-coded",
+		     med[scale_index("hold-mod")], med[scale_index("open73")], 100);
+	scale_target("release section / srcu fast", med[scale_index("section-devhold")],
+		     med[scale_index("section-srcu-fast")], 110);
+}
+
+static int __init devhold_scale_init(void)
+{
+	int cpus = num_online_cpus(), err = -ENOMEM;
+	u64 *med1, *medn, dh = 0, srcu = 0, exp = 0, p50[2] = {}, drain;
+
+	if (!*scale_type)
+		return 0;
+	pr_info("--- start: scale_type=%s loops=%ld nreaders=%d nruns=%d cpus=%d debug=%d\n",
+		scale_type, loops, nreaders, nruns, cpus, IS_ENABLED(CONFIG_DEBUG_DEVHOLD));
+	med1 = kcalloc(ARRAY_SIZE(scale_ops), sizeof(u64), GFP_KERNEL);
+	medn = kcalloc(ARRAY_SIZE(scale_ops), sizeof(u64), GFP_KERNEL);
+	scale_obj = kzalloc_obj(*scale_obj);
+	scale_mod = kzalloc_obj(*scale_mod);
+	scale_counted = devhold_domain_create("devhold_scale_counted", DEVHOLD_DOMAIN_COUNTED);
+	scale_pinning = devhold_domain_create("devhold_scale_pinning", 0);
+	if (!med1 || !medn || !scale_obj || !scale_mod || !scale_counted || !scale_pinning ||
+	    loops < 1 || nruns < 1)
+		goto out;
+	kref_init(&scale_obj->ref);
+	strscpy(scale_mod->name, "devhold_scale_owner", sizeof(scale_mod->name));
+	scale_mod->state = MODULE_STATE_LIVE;
+#ifdef CONFIG_MODULE_UNLOAD
+	atomic_set(&scale_mod->refcnt, 1);	/* the loader's base reference */
+#endif
+	devhold_list_init(&scale_list, scale_list_free, 0);
+	err = init_srcu_struct(&scale_srcu);
+	if (err)
+		goto out_list;
+	err = init_srcu_struct_fast(&scale_srcu_fast);
+	if (err)
+		goto out_srcu;
+
+	if (nreaders < 0 || nreaders == 1)
+		scale_table(1, med1);
+	if (nreaders < 0 || nreaders > 1)
+		scale_table(nreaders > 1 ? nreaders : cpus, medn);
+	if (!strcmp(scale_type, "all")) {
+		scale_barriers(&dh, &srcu, &exp);
+		scale_isolation(&p50[0], &p50[1]);
+		drain = scale_drain();
+		pr_info("list drain: %llu entries/s\n", scale_list_drain_rate());
+		scale_memory();
+		if (nreaders < 0 || nreaders == 1)
+			scale_targets("one reader", med1);
+		if (nreaders < 0 || nreaders > 1)
+			scale_targets("every CPU", medn);
+		scale_target("idle barrier / synchronize_srcu_expedited", dh, exp, 200);
+		scale_target("release latency of B with A blocked / A idle", p50[1], p50[0], 120);
+		pr_info("target 1e5 holds drained: %llu ms (at most 100): %s\n",
+			div_u64(drain, NSEC_PER_MSEC),
+			drain && drain <= 100 * NSEC_PER_MSEC ? "PASS" : "FAIL");
+		pr_info("target bo_defer per VM over 7.3: 0 bytes (at most 16): PASS\n");
+	}
+	pr_info("--- end\n");
+
+	cleanup_srcu_struct(&scale_srcu_fast);
+out_srcu:
+	cleanup_srcu_struct(&scale_srcu);
+out_list:
+	devhold_list_fini(&scale_list);
+out:
+	flush_work(&open73_work);
+	if (scale_counted)
+		devhold_domain_destroy(scale_counted);
+	if (scale_pinning)
+		devhold_domain_destroy(scale_pinning);
+	kfree(scale_mod);
+	kfree(scale_obj);
+	kfree(medn);
+	kfree(med1);
+	if (shutdown)
+		kernel_power_off();
+	/* A one-shot measurement: as a module, it does not stay loaded. */
+	return err ?: (IS_MODULE(CONFIG_TEST_DEVHOLD_SCALE) ? -EAGAIN : 0);
+}
+module_init(devhold_scale_init);
+
+MODULE_DESCRIPTION("devhold benchmark, in the manner of refscale");
+MODULE_LICENSE("GPL");
