@@ -60,8 +60,8 @@ PROJECT_uml-lib := $(KC)/project.config $(KC)/uml-project.config
 SUITES_uml-lib := devhold
 PROJECT_x86_64 := $(KC)/project.config $(KC)/x86_64-project.config $(KC)/x86_64-debug.config
 # The gate's DEBUG_DEVHOLD=n tier: the x86_64 tier's kernel with the
-# library's debugging off, built after it (mostly ccache hits), running the
-# library's suite.
+# library's debugging off, built from a copy of its build (kbuild recompiles
+# what the options change), running the library's suite.
 CONFIGS_x86_64-lib := $(CONFIGS_x86_64)
 PROJECT_x86_64-lib := $(KC)/project.config $(KC)/x86_64-project.config \
 	$(KC)/x86_64-lib.config

@@ -487,15 +487,21 @@ static void devhold_work_fn(struct work_struct *work)
 	unsigned long due = jiffies + 5 * HZ;
 	struct devhold *hold, *next;
 	struct llist_node *list;
-	bool held = false;
+	bool held = false, delaying;
 
 	/* Queued again by a late kick after the last hold was finished. */
 	if (!refcount_inc_not_zero(&domain->ref))
 		return;
 	list = llist_reverse_order(llist_del_all(&domain->pending));
 	list = devhold_concat(devhold_delay_take(domain), list);
+	/*
+	 * Decided once per run: a flush that begins meanwhile is served by the
+	 * next run, which finishes what this one kept back first, so a flush
+	 * never finishes later holds before earlier ones.
+	 */
+	delaying = devhold_delaying(domain);
 	llist_for_each_entry_safe(hold, next, list, node) {
-		if (devhold_delay(hold, &due)) {
+		if (delaying && devhold_delay(hold, &due)) {
 			held = true;
 			continue;
 		}

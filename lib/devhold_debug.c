@@ -242,18 +242,21 @@ EXPORT_SYMBOL_IF_KUNIT(devhold_debug_delay);
 module_param_named(debug_delay, devhold_debug_delay, bool, 0644);
 MODULE_PARM_DESC(debug_delay, "Delay each deferred release by 1 to 4 seconds");
 
+/* Whether a run of the domain's release work keeps holds back at all. */
+bool devhold_delaying(struct devhold_domain *domain)
+{
+	return !atomic_read(&domain->flushing) && READ_ONCE(devhold_debug_delay);
+}
+
 /*
- * Called by the domain's release work for each hold: keeps it back until
- * its deadline unless the domain is being flushed.  @next is lowered to
- * the earliest deadline kept back.
+ * Called by the domain's release work for each hold, in a run that delays
+ * (devhold_delaying()): keeps it back until its deadline.  @next is
+ * lowered to the earliest deadline kept back.
  */
 bool devhold_delay(struct devhold *hold, unsigned long *next)
 {
 	struct devhold_domain *domain = hold->domain;
 	unsigned long due;
-
-	if (atomic_read(&domain->flushing) || !READ_ONCE(devhold_debug_delay))
-		return false;
 	/*
 	 * The deadline is drawn here, in the work: devhold_put() may run in
 	 * hard interrupt context, where the random pool's lock may not be

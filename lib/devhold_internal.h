@@ -118,9 +118,15 @@ static inline void devhold_debug_list_drained(struct devhold_list *list) {}
 
 #ifdef CONFIG_DEVHOLD_DEBUG_DELAY
 extern bool devhold_debug_delay;	/* devhold.debug_delay */
+bool devhold_delaying(struct devhold_domain *domain);
 bool devhold_delay(struct devhold *hold, unsigned long *next);
 struct llist_node *devhold_delay_take(struct devhold_domain *domain);
 #else
+static inline bool devhold_delaying(struct devhold_domain *domain)
+{
+	return false;
+}
+
 static inline bool devhold_delay(struct devhold *hold, unsigned long *next)
 {
 	return false;

@@ -15,6 +15,6 @@ MUTANTS = [
     # The flush returns without waiting for the VMs already put.
     ('flush-returns',
      ['drm_test_gpuvm_flush_deferred'],
-     '\tflush_workqueue(drm_gpuvm_free_wq);\n',
+     '\twait_var_event(&drm->gpuvm_frees, !atomic_read(&drm->gpuvm_frees));\n',
      ''),
 ]

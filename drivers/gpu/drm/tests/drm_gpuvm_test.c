@@ -397,7 +397,7 @@ static void drm_test_gpuvm_flush_deferred(struct kunit *test)
 	/* The first VM is inside its vm_free. */
 	drm_gpuvm_put(&b->base);
 	complete(&t->go);
-	drm_gpuvm_flush_deferred();
+	drm_gpuvm_flush_deferred(t->drm);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->vms_freed), 2);
 
 	drm_kunit_helper_free_device(test, t->parent);
