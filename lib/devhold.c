@@ -496,8 +496,10 @@ static void devhold_work_fn(struct work_struct *work)
 	list = devhold_concat(devhold_delay_take(domain), list);
 	/*
 	 * Decided once per run: a flush that begins meanwhile is served by the
-	 * next run, which finishes what this one kept back first, so a flush
-	 * never finishes later holds before earlier ones.
+	 * next run, which finishes what this one kept back first, so that the
+	 * flush does not finish later holds before earlier ones.  (A run that
+	 * delays finishes any hold whose deadline has passed, in the random
+	 * order the debug delay is for.)
 	 */
 	delaying = devhold_delaying(domain);
 	llist_for_each_entry_safe(hold, next, list, node) {
