@@ -149,14 +149,11 @@ def gate(tier, cases_path, base_path, *retry_paths):
     for name, status in cases.items():
         if status not in ('PASS', 'SKIP') and is_flaky(name, flaky):
             got[suite_of(name)] += 1
-    for suite, n in sorted(suites.items()):
+    floors = [(s, n, f'the base passes {n}') for s, n in suites.items()]
+    floors += [(s, n, f'at least {n} must') for s, n in mins.items()]
+    for suite, n, why in sorted(floors):
         if got.get(suite, 0) < n:
-            bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} '
-                       f'cases, the base passes {n}')
-    for suite, n in sorted(mins.items()):
-        if got.get(suite, 0) < n:
-            bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} '
-                       f'cases, at least {n} must')
+            bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} cases, {why}')
     if not cases:
         bad.append(f'{tier}: no results')
     for line in bad:

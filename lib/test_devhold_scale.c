@@ -198,13 +198,15 @@ static void scale_settle_holds(void)
 	flush_work(&open73_work);
 }
 
-static void run_hold_dev(struct scale_reader *r)
+/* devhold_get() + devhold_put(), @r->n times: the hold's whole fast path. */
+static void scale_hold_loop(struct scale_reader *r, struct devhold_domain *domain,
+			    struct module *owner)
 {
 	struct devhold *h;
 	long i;
 
 	for (i = 0; i < r->n; i++) {
-		h = devhold_get(scale_counted, &scale_obj_ops, scale_obj, NULL, GFP_KERNEL);
+		h = devhold_get(domain, &scale_obj_ops, scale_obj, owner, GFP_KERNEL);
 		if (IS_ERR(h)) {
 			r->err = PTR_ERR(h);
 			return;
@@ -213,19 +215,14 @@ static void run_hold_dev(struct scale_reader *r)
 	}
 }
 
+static void run_hold_dev(struct scale_reader *r)
+{
+	scale_hold_loop(r, scale_counted, NULL);
+}
+
 static void run_hold_mod(struct scale_reader *r)
 {
-	struct devhold *h;
-	long i;
-
-	for (i = 0; i < r->n; i++) {
-		h = devhold_get(scale_pinning, &scale_obj_ops, scale_obj, scale_mod, GFP_KERNEL);
-		if (IS_ERR(h)) {
-			r->err = PTR_ERR(h);
-			return;
-		}
-		devhold_put(h);
-	}
+	scale_hold_loop(r, scale_pinning, scale_mod);
 }
 
 static void run_open73(struct scale_reader *r)
