@@ -2,14 +2,17 @@
 # test and check it.  See README.md.
 #
 #   make                the main job: UML KUnit tier (project + DRM + Xe suites)
-#   make check          the whole gate: deps, the x86_64 and x86_64-lib tiers, the
-#                       VM harness, the no-THP build, the arm64 users, static
-#                       checks; closes with "N passed, N failed"
+#   make check          the whole gate: deps, the x86_64, x86_64-lib and rust
+#                       tiers, the VM harness, the no-THP build, the arm64
+#                       users, static checks; closes with "N passed, N failed"
 #   make uml-lib        a small UML KUnit kernel without DRM: the library's
 #                       suites with DEBUG_DEVHOLD=n
 #   make x86_64         the x86_64 KUnit tier (QEMU, TCG)
 #   make x86_64-lib     the library's suite on the x86_64 kernel with
 #                       DEBUG_DEVHOLD=n (a copy of its build, rebuilt in part)
+#   make rust           a Rust-enabled x86_64 KUnit kernel: the series' Rust
+#                       code and the Rust drivers built with warnings as
+#                       errors, the Rust doctests and the library's suite
 #   make vm             the VM harness on the x86_64 tier's kernel: real module
 #                       unloads, busted controls, a DRM driver, IGT peer suites
 #   make torture        the unload torture alone, long: ITER=N (default 1000)
@@ -17,7 +20,8 @@
 #                       the GPU SVM, pagemap and Xe objects
 #   make users          arm64 cross build of the changed drm_gpuvm users
 #                       (panthor, imagination, msm, nouveau) with W=1
-#   make static         checkpatch, kernel-doc, sparse + W=1
+#   make static         checkpatch, kernel-doc, sparse + W=1, DRM unload waits
+#   make drm-kunitconfig  DRM's own .kunitconfig (UML), as DRM's CI runs it
 #   make baseline       run the tiers on the unpatched base, rewrite
 #                       devtools/baseline/*.txt (known base failures)
 #   make series         format-patch the series with a cover letter into out/
@@ -33,7 +37,7 @@
 #   make deps           install the packages (apt) and sparse
 #
 # Knobs: KDIR=/path/to/linux (your tree instead of Debian's linux-source-7.3),
-# JOBS=N, TIERS="x86_64 x86_64-lib" (the gate's KUnit tiers), BASE_TIERS="uml
+# JOBS=N, TIERS="x86_64 x86_64-lib rust" (the gate's KUnit tiers), BASE_TIERS="uml
 # x86_64" (make baseline), O=build (outputs), FORCE=1 (assemble over
 # unexported work).
 
@@ -42,7 +46,7 @@ SHELL := /bin/bash
 
 KDIR ?=
 JOBS ?= $(shell nproc)
-TIERS ?= x86_64 x86_64-lib
+TIERS ?= x86_64 x86_64-lib rust
 BASE_TIERS ?= uml x86_64
 O ?= build
 WORK := $(O)/work
@@ -66,6 +70,10 @@ CONFIGS_x86_64-lib := $(CONFIGS_x86_64)
 PROJECT_x86_64-lib := $(KC)/project.config $(KC)/x86_64-project.config \
 	$(KC)/x86_64-lib.config
 SUITES_x86_64-lib := devhold
+# The Rust tier: its own x86_64 kernel (no KASAN, which RUST needs off with
+# GCC), the library's suite and the Rust doctests.
+CONFIGS_rust := $(KC)/rust.config
+PROJECT_rust := $(KC)/project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
@@ -73,7 +81,8 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 # starts as a copy of x86_64, vm boots it), and the machines have 2 cores.
 .NOTPARALLEL:
 
-.PHONY: uml uml-lib x86_64 x86_64-lib vm torture nothp nothp-base users bite check static baseline baseline-uml \
+.PHONY: uml uml-lib x86_64 x86_64-lib rust vm torture nothp nothp-base users bite check static baseline baseline-uml \
+	drm-kunitconfig \
 	baseline-x86_64 series bisect-check export mutants bench \
 	assemble deps base clean help
 
@@ -95,7 +104,7 @@ export:
 # One KUnit tier on the assembled tree, judged against the baseline.
 # The x86_64-lib kernel starts as a copy of the x86_64 tier's build: kbuild
 # then rebuilds only the objects whose sources use an option that differs.
-uml uml-lib x86_64 x86_64-lib: assemble
+uml uml-lib x86_64 x86_64-lib rust: assemble
 	@mkdir -p $(RES)
 	$(if $(filter x86_64-lib,$@),rm -rf $(O)/$@ && \
 		{ [ ! -f $(O)/x86_64/.config ] || cp -a $(O)/x86_64 $(O)/$@; })
@@ -188,11 +197,27 @@ bite: assemble
 bench: assemble
 	devtools/bench.sh $(WORK) $(O)/bench $(RES)
 
+# DRM's own KUnit configuration (drivers/gpu/drm/tests/.kunitconfig, UML),
+# as DRM's CI runs it: the series' DRM suites must run there, not skip.
+drm-kunitconfig: assemble
+	@mkdir -p $(RES)
+	devtools/kunit.sh $(WORK) uml $(O)/drm-kunitconfig $(RES)/drm-kunitconfig \
+		$(WORK)/drivers/gpu/drm/tests/.kunitconfig; echo "kunit.py exit status $$?"
+	@for s in drm_devhold drm_gpuvm; do \
+		echo "drm-kunitconfig: $$s: $$(grep -c "^PASS $$s\." $(RES)/drm-kunitconfig.cases) passed," \
+		"$$(grep -c "^FAIL $$s\." $(RES)/drm-kunitconfig.cases) failed," \
+		"$$(grep -c "^SKIP $$s\." $(RES)/drm-kunitconfig.cases) skipped"; done
+	@awk '{n[$$1]++} END {for (k in n) printf "drm-kunitconfig: all suites: %s %d\n", k, n[k]}' \
+		$(RES)/drm-kunitconfig.cases | sort
+	@! grep -E "^(FAIL|ERROR) |^SKIP drm_(devhold|gpuvm)\." $(RES)/drm-kunitconfig.cases
+	@grep -q "^PASS drm_devhold\." $(RES)/drm-kunitconfig.cases && \
+		grep -q "^PASS drm_gpuvm\." $(RES)/drm-kunitconfig.cases
+
 # Deliberately broken variants of lib/devhold.c, drm_drv.c, drm_gpuvm.c and
 # drm_pagemap.c must fail their suites.
 mutants: assemble
 	@mkdir -p $(RES)
-	devtools/mutants.sh devhold $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/mutants.sh devhold $(WORK) $(O)/uml-lib $(RES) $(CONFIGS_uml-lib) $(PROJECT_uml-lib)
 	devtools/mutants.sh drm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_gpuvm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)

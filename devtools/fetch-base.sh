@@ -21,13 +21,8 @@ if [ "${1:-}" != --archive-uri ] && [ -f "$cache/base.ok" ]; then
 fi
 
 # The Debian archive URI of this machine (first non-security "URIs:" or deb line).
-uri=$(
-	{
-		cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
-			awk '/^[[:space:]]*URIs:/ {for (i = 2; i <= NF; i++) print $i}'
-		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-			awk '/^[[:space:]]*deb[[:space:]]/ {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; break}}'
-	} | grep -E '/debian/?$' | head -n1 || true)
+. "$(dirname "$0")/apt-private.sh"
+uri=$(apt_uris | grep -E '/debian/?$' | head -n1 || true)
 [ -n "$uri" ] || { echo "fetch-base: no Debian archive found in apt configuration" >&2; exit 1; }
 if [ "${1:-}" = --archive-uri ]; then
 	echo "$uri"
@@ -38,7 +33,6 @@ lines=()
 for s in $suites; do
 	lines+=("deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $s main")
 done
-. "$(dirname "$0")/apt-private.sh"
 apt_dir=$cache/apt
 private_apt "$apt_dir" "${lines[@]}"
 echo "fetch-base: updating private apt lists for: $suites" >&2

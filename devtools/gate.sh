@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The whole gate: both KUnit tiers judged against the base's known failures,
+# The whole gate: the KUnit tiers judged against the base's known failures,
 # the VM harness (real module unloads), the no-THP build, the arm64 build of the drivers no tier configures, and
 # the static checks.  Closes with "N passed, N failed"
 # counting KUnit cases and checks; exits non-zero when anything failed.
 set -uo pipefail
 
-tiers=${1:-x86_64 x86_64-lib}
+tiers=${1:-x86_64 x86_64-lib rust}
 O=${O:-build}
 RES=$O/results
 mkdir -p "$RES"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what building and testing devhold needs on a Debian machine:
 # kernel build tools, QEMU (x86_64 tier), ccache, an arm64 cross compiler
-# (the drm_gpuvm users panthor and imagination), and a sparse new enough
+# (the drm_gpuvm users panthor and imagination), a Rust toolchain
+# (devtools/install-rust.sh) and a sparse new enough
 # for Linux 7.3 (built from Debian's sid source package into the cache, as
 # bookworm's sparse 0.6.4 is rejected by scripts/checker-valid.sh).
 set -euo pipefail
@@ -11,11 +12,9 @@ pkgs="build-essential flex bison bc libelf-dev libssl-dev dwarves kmod cpio
       rsync python3 git perl ccache qemu-system-x86 dpkg-dev xz-utils
       libxml2-dev python3-sphinx python3-sphinx-rtd-theme python3-yaml
       gcc-aarch64-linux-gnu e2fsprogs debootstrap debian-archive-keyring"
-missing=
-for p in $pkgs; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing="$missing $p"
-done
+. "$(dirname "$0")/apt-private.sh"
+# shellcheck disable=SC2086
+missing=$(missing_pkgs $pkgs)
 if [ -n "$missing" ]; then
 	sudo=
 	[ "$(id -u)" = 0 ] || sudo=sudo
@@ -28,7 +27,6 @@ fi
 sparse=$cache/sparse/bin/sparse
 if [ ! -x "$sparse" ]; then
 	uri=$("$(dirname "$0")/fetch-base.sh" --archive-uri)
-	. "$(dirname "$0")/apt-private.sh"
 	apt_dir=$cache/apt-src
 	private_apt "$apt_dir" \
 		"deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main"
@@ -41,3 +39,6 @@ if [ ! -x "$sparse" ]; then
 		PREFIX="$cache/sparse" install >&2
 	echo "install-deps: sparse $("$sparse" --version)" >&2
 fi
+
+# The Rust toolchain of the rust tier (devtools/install-rust.sh).
+"$(dirname "$0")/install-rust.sh" >/dev/null

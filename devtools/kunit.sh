@@ -3,8 +3,9 @@
 #
 #   kunit.sh TREE TIER BUILD_DIR OUT_PREFIX CONFIG...
 #
-# TIER is "uml", "uml-lib" (UML, a smaller configuration), "x86_64" or
-# "x86_64-lib" (QEMU).  Writes OUT_PREFIX.log (kunit.py output),
+# TIER is "uml", "uml-lib" (UML, a smaller configuration), "x86_64",
+# "x86_64-lib" or "rust" (QEMU; "rust" with the Rust toolchain of
+# devtools/install-rust.sh).  Writes OUT_PREFIX.log (kunit.py output),
 # OUT_PREFIX.json (results) and OUT_PREFIX.cases (one "STATUS suite.case"
 # line per case), and exits with kunit.py's status.  KUNIT_CMD=build only
 # builds; KUNIT_CMD=exec runs the kernel already built (KUNIT_EXTRA=GLOB
@@ -24,6 +25,10 @@ cmd=${KUNIT_CMD:-run}
 args=("$cmd" --build_dir="$bdir")
 case $cmd in build|run) args+=(--jobs="$jobs") ;; esac
 case $cmd in run|exec) args+=(--timeout="${KUNIT_TIMEOUT:-1800}" --json="$out.json") ;; esac
+# Nothing of an earlier run may stand in for this one's results, also when
+# this run stops before kunit.py.
+rm -f "$out".{log,json,cases,ktap,parse.log}
+case $cmd in run|exec) rm -f "$bdir/test.log" ;; esac
 for c; do args+=(--kunitconfig="$(abs "$c")"); done
 . "$here/ccache.sh"
 [ "$devhold_cc" = gcc ] || args+=(--make_options="CC=$devhold_cc")
@@ -32,19 +37,30 @@ uml | uml-lib)
 	# Two CPUs so concurrency tests really run in parallel.
 	case $cmd in run|exec) args+=(--kernel_args=seccomp=on --kernel_args=ncpus=2) ;; esac
 	;;
-x86_64 | x86_64-lib)
+x86_64 | x86_64-lib | rust)
 	export PATH=$here/bin:$PATH
 	args+=(--arch=x86_64 --qemu_config="$here/qemu_x86_64_tcg.py")
+	;;&
+rust)
+	# The toolchain by full path (other Rust installs may come first in
+	# PATH), and every Rust warning an error.
+	cache=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}
+	[ -f "$cache/rust/make.vars" ] || {
+		echo "kunit.sh: no Rust toolchain in $cache/rust: run devtools/install-rust.sh" |
+			tee "$out.log" >&2
+		exit 2
+	}
+	for v in $(cat "$cache/rust/make.vars") KRUSTFLAGS=-Dwarnings; do
+		args+=(--make_options="$v")
+	done
 	;;
+x86_64 | x86_64-lib) ;;
 *)
 	echo "kunit.sh: unknown tier $tier" >&2
 	exit 2
 	;;
 esac
 
-# Nothing of an earlier run may stand in for this one's results.
-rm -f "$out".{json,cases,ktap,parse.log}
-case $cmd in run|exec) rm -f "$bdir/test.log" ;; esac
 cd "$tree" || exit 2
 python3 tools/testing/kunit/kunit.py "${args[@]}" ${KUNIT_EXTRA:-} >"$out.log" 2>&1
 rc=$?

@@ -5,7 +5,11 @@
 #   - scripts/kernel-doc -none -Wall on every .c/.h the series adds or changes;
 #   - sparse (C=2) + W=1 on every object the series adds or changes, in the
 #     tier build dirs and the arm64 one of devtools/users.sh: no warning
-#     that the base version of the file lacks.
+#     that the base version of the file lacks;
+#   - make rustfmtcheck (the kernel's own target; the Rust toolchain of
+#     devtools/install-rust.sh);
+#   - devtools/drm-waits.sh: every DRM driver with device-only holders
+#     waits for its devices in its module exit.
 # Writes O/results/static.counts ("passed failed") and static.summary.
 set -uo pipefail
 
@@ -156,6 +160,33 @@ if command -v sphinx-build >/dev/null; then
 else
 	bad "htmldocs: sphinx-build not installed"
 fi
+
+# Rust formatting: the kernel's own rustfmtcheck (every .rs file of the
+# tree, the base's too: they are clean with this rustfmt).
+vars=$cache/rust/make.vars
+if [ -f "$vars" ]; then
+	# shellcheck disable=SC2046
+	if make -s $(cat "$vars") rustfmtcheck >"$RES/rustfmt.log" 2>&1; then
+		ok
+	else
+		bad "rustfmtcheck"
+		head -n 20 "$RES/rustfmt.log"
+	fi
+	rustfmt=$(sed -n 's/.*RUSTFMT=\([^ ]*\).*/\1/p' "$vars")
+	echo "static: make rustfmtcheck ($("$rustfmt" --version 2>&1))" >>"$RES/static.summary"
+else
+	bad "rustfmtcheck: no Rust toolchain ($vars): run devtools/install-rust.sh"
+fi
+
+# Every DRM driver whose devices outlive its unbinding through a helper
+# that does not pin its module waits for them in its exit.
+if "$here/drm-waits.sh" . "$here/baseline/drm-waits-known.txt" >"$RES/drm-waits.out"; then
+	ok
+else
+	bad "drm-waits"
+	grep -E "FAILED|drop it|but keeps" "$RES/drm-waits.out"
+fi
+echo "static: $(tail -n 1 "$RES/drm-waits.out") (devtools/drm-waits.sh)" >>"$RES/static.summary"
 
 echo "$passed $failed" >"$RES/static.counts"
 echo "static: $passed passed, $failed failed" | tee -a "$RES/static.summary"

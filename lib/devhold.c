@@ -59,6 +59,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/seq_buf.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -72,11 +73,12 @@
 /* For tests that act at an exact point of a put or a push. */
 EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_put);
 EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_list_push);
+EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_domain_free);
 
 static unsigned int wait_warn_secs = 10;
 module_param(wait_warn_secs, uint, 0644);
 MODULE_PARM_DESC(wait_warn_secs,
-		 "Seconds devhold_domain_wait_idle() waits before reporting, and between reports");
+		 "Seconds devhold_domain_wait_idle() waits before reporting, and between reports (1 to 3600)");
 
 struct kmem_cache *devhold_cache;
 static struct workqueue_struct *devhold_wq;
@@ -160,9 +162,19 @@ static void devhold_domain_free(struct work_struct *work)
 	mutex_lock(&devhold_domains_lock);
 	list_del(&domain->link);
 	mutex_unlock(&devhold_domains_lock);
+	/*
+	 * Release sections take no reference.  One may still run here: the
+	 * one a destroy was called from (its barrier was refused), or one
+	 * whose object was still counted when the domain was destroyed (its
+	 * obj_del() dropped the last reference).  Both end before this
+	 * returns, and a section's end touches nothing after its SRCU unlock.
+	 */
+	synchronize_srcu(&domain->srcu);
+	trace_devhold_domain_free(domain->name);
 	cleanup_srcu_struct(&domain->srcu);
 	lockdep_unregister_key(&domain->work_key);
 	lockdep_unregister_key(&domain->key);
+	kfree(domain->work_name);
 	kfree_const(domain->name);
 	kfree(domain);
 }
@@ -201,6 +213,10 @@ struct devhold_domain *devhold_domain_create(const char *name, unsigned int flag
 	domain->name = kstrdup_const(name, GFP_KERNEL);
 	if (!domain->name)
 		goto err_free;
+	/* Lockdep names its release work apart from its SRCU. */
+	domain->work_name = kasprintf(GFP_KERNEL, "(work_completion)%s", name);
+	if (!domain->work_name)
+		goto err_name;
 	lockdep_register_key(&domain->key);
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	err = __init_srcu_struct_fast(&domain->srcu, domain->name, &domain->key);
@@ -214,14 +230,12 @@ struct devhold_domain *devhold_domain_create(const char *name, unsigned int flag
 	atomic_long_set(&domain->nobjs, 0);
 	atomic_long_set(&domain->nholds, 0);
 	init_waitqueue_head(&domain->wq);
-	raw_spin_lock_init(&domain->sections_lock);
-	INIT_LIST_HEAD(&domain->sections);
 	init_llist_head(&domain->pending);
 	INIT_DELAYED_WORK(&domain->work, devhold_work_fn);
 	/* One class per domain: a put callback may flush another domain. */
 	lockdep_register_key(&domain->work_key);
 #ifdef CONFIG_LOCKDEP
-	lockdep_init_map(&domain->work.work.lockdep_map, "(work_completion)devhold",
+	lockdep_init_map(&domain->work.work.lockdep_map, domain->work_name,
 			 &domain->work_key, 0);
 #endif
 	INIT_RCU_WORK(&domain->free_work, devhold_domain_free);
@@ -233,6 +247,8 @@ struct devhold_domain *devhold_domain_create(const char *name, unsigned int flag
 
 err_key:
 	lockdep_unregister_key(&domain->key);
+err_name:
+	kfree(domain->work_name);
 	kfree_const(domain->name);
 err_free:
 	kfree(domain);
@@ -615,29 +631,47 @@ EXPORT_SYMBOL_GPL(devhold_flush);
  *
  * Wrap the release callback of a domain's object (and whatever runs the
  * object's code as part of its release) in a release section so that
- * devhold_release_barrier() can wait for it.  The section may sleep.  The
- * domain stays allocated until the section ends.
+ * devhold_release_barrier() can wait for it.  The section may sleep, and
+ * sections nest.  The domain stays allocated until the section ends, even
+ * when it is destroyed meanwhile.
  *
- * Context: any context but NMI where RCU is watching.  In a task it also
- * takes the domain's raw spinlock briefly, as devhold_release_end() does.
+ * In a task, @section is also linked on the task's own list of release
+ * sections, which the barrier looks at to refuse waiting for the section
+ * it is called from: no lock, no atomic operation, interrupts untouched.
+ *
+ * A section a task begins again while it is in it is reported with a
+ * WARN and ignored.  A section begun on a destroyed domain that no longer
+ * counts any object is reported with a WARN (that domain may be freed
+ * under it) and begun.
+ *
+ * Context: any context but NMI where RCU is watching.
  */
 void devhold_release_begin(struct devhold_domain *domain,
 			   struct devhold_release_section *section)
 {
-	unsigned long flags;
+	struct devhold_release_section *s = NULL;
+	bool task = in_task();
 
-	devhold_domain_get(domain);
-	/*
-	 * Only a task can call the barrier: a section in interrupt context
-	 * is not linked, and stays lock-free.
-	 */
-	section->task = in_task() ? current : NULL;
-	if (section->task) {
-		raw_spin_lock_irqsave(&domain->sections_lock, flags);
-		list_add(&section->link, &domain->sections);
-		raw_spin_unlock_irqrestore(&domain->sections_lock, flags);
-	}
+	/* Usually no section, or one: a load or two. */
+	if (task)
+		for (s = current->devhold_sections; s && s != section; s = s->outer)
+			;
+	if (devhold_misused(s, "release section %p of domain %s begun twice\n",
+			    section, domain->name))
+		return;
+	devhold_misused(READ_ONCE(domain->dead) && !atomic_long_read(&domain->nobjs),
+			"release section begun on destroyed domain %s\n", domain->name);
 	section->scp = srcu_read_lock_fast(&domain->srcu);
+	section->domain = domain;
+	/*
+	 * Interrupt context cannot call the barrier: its sections are not
+	 * listed, and it never touches a task's list.
+	 */
+	section->listed = task;
+	if (task) {
+		section->outer = current->devhold_sections;
+		current->devhold_sections = section;
+	}
 }
 EXPORT_SYMBOL_GPL(devhold_release_begin);
 
@@ -646,20 +680,47 @@ EXPORT_SYMBOL_GPL(devhold_release_begin);
  * @domain: the domain
  * @section: what devhold_release_begin() was given
  *
- * Context: the context devhold_release_begin() was called in.
+ * @domain may be freed as soon as this returns.  A section ended twice,
+ * never begun, or begun by a task and ended by another task or in
+ * interrupt context is reported with a WARN and ignored (the task that
+ * began it can still end it).
+ *
+ * Context: the context, and in a task the task, devhold_release_begin()
+ * was called in.
  */
 void devhold_release_end(struct devhold_domain *domain,
 			 struct devhold_release_section *section)
 {
-	unsigned long flags;
+	struct devhold_release_section **p = NULL;
 
-	srcu_read_unlock_fast(&domain->srcu, section->scp);
-	if (section->task) {
-		raw_spin_lock_irqsave(&domain->sections_lock, flags);
-		list_del(&section->link);
-		raw_spin_unlock_irqrestore(&domain->sections_lock, flags);
+	/* The domain may be gone already: its name is not read here. */
+	if (devhold_misused(section->domain != domain,
+			    "release section %p of domain %p ended twice or never begun\n",
+			    section, domain))
+		return;
+	if (section->listed) {
+		/* Not from interrupt context: it may have interrupted begin. */
+		if (in_task()) {
+			/* The innermost one, unless sections end out of order. */
+			for (p = &current->devhold_sections; *p && *p != section;
+			     p = &(*p)->outer)
+				;
+		}
+		if (devhold_misused(!p || !*p,
+				    "release section of domain %s ended outside the task that began it\n",
+				    domain->name))
+			return;
+		*p = section->outer;
 	}
-	devhold_domain_unref(domain);
+	section->domain = NULL;
+	/*
+	 * The last access: the domain's free waits for it.  Tiny SRCU's
+	 * unlock still reads the srcu_struct after its own preempt_enable(),
+	 * so that must not let the freeing task run.
+	 */
+	preempt_disable();
+	srcu_read_unlock_fast(&domain->srcu, section->scp);
+	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(devhold_release_end);
 
@@ -667,18 +728,11 @@ EXPORT_SYMBOL_GPL(devhold_release_end);
 static bool devhold_in_release_section(struct devhold_domain *domain)
 {
 	struct devhold_release_section *section;
-	bool found = false;
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&domain->sections_lock, flags);
-	list_for_each_entry(section, &domain->sections, link) {
-		if (section->task == current) {
-			found = true;
-			break;
-		}
-	}
-	raw_spin_unlock_irqrestore(&domain->sections_lock, flags);
-	return found;
+	for (section = current->devhold_sections; section; section = section->outer)
+		if (section->domain == domain)
+			return true;
+	return false;
 }
 
 /**
@@ -806,9 +860,14 @@ int devhold_domain_wait_idle(struct devhold_domain *domain)
 			    "domain %s waited for from its own release\n", domain->name))
 		return -EDEADLK;
 	for (;;) {
+		/*
+		 * Idle, not uninterruptible: this reports itself, so the
+		 * hung-task detector need not (an rmmod may rightly wait
+		 * long).
+		 */
 		period = secs_to_jiffies(clamp(READ_ONCE(wait_warn_secs), 1U, 3600U));
-		if (wait_event_timeout(domain->wq,
-				       !atomic_long_read(&domain->nobjs), period))
+		if (wait_event_idle_timeout(domain->wq,
+					    !atomic_long_read(&domain->nobjs), period))
 			break;
 		devhold_report(domain, &s, "still busy");
 	}
@@ -846,8 +905,6 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
 	list->free = free;
 	list->name = name;
 	list->flags = flags;
-	atomic_long_set(&list->depth, 0);
-	atomic_long_set(&list->drained, 0);
 	INIT_WORK(&list->work, devhold_list_work);
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&list->work.lockdep_map, "(work_completion)devhold_list", key, 0);
@@ -884,7 +941,6 @@ bool devhold_list_push(struct devhold_list *list, struct llist_node *node)
 	const char *name = list->name;
 	bool first;
 
-	atomic_long_inc(&list->depth);
 	devhold_debug_list_pushing(list);
 	if (!(list->flags & DEVHOLD_LIST_AUTO_DRAIN)) {
 		first = llist_add(node, &list->head);
@@ -925,9 +981,7 @@ unsigned long devhold_list_drain(struct devhold_list *list)
 	first = llist_reverse_order(first);
 	llist_for_each(node, first)
 		n++;
-	devhold_debug_list_drained(list);
-	atomic_long_sub(n, &list->depth);
-	atomic_long_add(n, &list->drained);
+	devhold_debug_list_drained(list, n);
 	trace_devhold_list_drain(list->name, n);
 	llist_for_each_safe(node, next, first)
 		free(node);
@@ -939,7 +993,11 @@ EXPORT_SYMBOL_GPL(devhold_list_drain);
  * devhold_list_flush() - free everything pushed to a list so far
  * @list: the list
  *
- * Waits for the list's work item (if any) and drains what is left.
+ * Waits for the list's work item (if any) and drains what is left.  A
+ * devhold_list_drain() that another task runs meanwhile is not waited
+ * for: entries it took may still be being freed when this returns, so
+ * code that drains a list by hand serialises those drains with its
+ * flushes.
  *
  * Context: process context, may sleep.  From the list's own work item (a
  * free callback) it only drains.
@@ -977,9 +1035,8 @@ void devhold_list_fini(struct devhold_list *list)
 		else
 			flush_work(&list->work);
 	}
-	if (devhold_misused(!llist_empty(&list->head),
-			    "list %s torn down with %ld entries\n",
-			    list->name, atomic_long_read(&list->depth)))
+	if (devhold_misused(!llist_empty(&list->head), "list %s torn down with entries\n",
+			    list->name))
 		devhold_list_drain(list);
 	devhold_debug_list_fini(list);
 }

@@ -155,6 +155,8 @@ void devhold_debug_list_init(struct devhold_list *list)
 {
 	unsigned long flags;
 
+	atomic_long_set(&list->depth, 0);
+	atomic_long_set(&list->drained, 0);
 	atomic64_set(&list->first_push, 0);
 	atomic64_set(&list->worst_latency, 0);
 	raw_spin_lock_irqsave(&devhold_lists_lock, flags);
@@ -174,15 +176,18 @@ void devhold_debug_list_fini(struct devhold_list *list)
 /* Before the push publishes the entry: the oldest push since the last drain. */
 void devhold_debug_list_pushing(struct devhold_list *list)
 {
+	atomic_long_inc(&list->depth);
 	if (!atomic64_read(&list->first_push))
 		atomic64_cmpxchg(&list->first_push, 0, local_clock() ?: 1);
 }
 
-void devhold_debug_list_drained(struct devhold_list *list)
+void devhold_debug_list_drained(struct devhold_list *list, unsigned long n)
 {
 	u64 first = atomic64_xchg(&list->first_push, 0);
 	u64 lat;
 
+	atomic_long_sub(n, &list->depth);
+	atomic_long_add(n, &list->drained);
 	if (!first)
 		return;
 	lat = local_clock() - first;

@@ -41,12 +41,15 @@ struct devhold {
 
 /*
  * The domain's memory lives as long as its creator's reference, every
- * counted object, every hold and every running release section; it is
- * freed from a work item after an RCU grace period, so code that just
- * published a hold may still kick the domain's work.
+ * counted object and every hold; it is freed from a work item after an RCU
+ * grace period, so code that just published a hold may still kick the
+ * domain's work, and after an SRCU grace period of its own, so that a
+ * release section still running then ends safely (the section of a
+ * refused destroy, or of an object still counted at destroy).
  */
 struct devhold_domain {
 	const char *name;
+	char *work_name;		/* lockdep's name of the release work */
 	unsigned int flags;		/* DEVHOLD_DOMAIN_* */
 	bool dead;			/* destroyed */
 	refcount_t ref;
@@ -58,8 +61,6 @@ struct devhold_domain {
 	struct rcu_work free_work;
 	struct list_head link;		/* in devhold_domains */
 	struct srcu_struct srcu;	/* release sections */
-	raw_spinlock_t sections_lock;	/* protects sections */
-	struct list_head sections;	/* the running release sections */
 	struct lock_class_key key;	/* one lockdep class per domain... */
 	struct lock_class_key work_key;	/* ... and one for its release work */
 #ifdef CONFIG_DEBUG_DEVHOLD
@@ -94,7 +95,7 @@ void devhold_debug_report_holds(struct devhold_domain *domain, struct devhold_si
 void devhold_debug_list_init(struct devhold_list *list);
 void devhold_debug_list_fini(struct devhold_list *list);
 void devhold_debug_list_pushing(struct devhold_list *list);
-void devhold_debug_list_drained(struct devhold_list *list);
+void devhold_debug_list_drained(struct devhold_list *list, unsigned long n);
 #else
 static inline void devhold_debug_init(void) {}
 static inline void devhold_debug_domain_init(struct devhold_domain *domain) {}
@@ -113,7 +114,8 @@ static inline void devhold_debug_report_holds(struct devhold_domain *domain,
 static inline void devhold_debug_list_init(struct devhold_list *list) {}
 static inline void devhold_debug_list_fini(struct devhold_list *list) {}
 static inline void devhold_debug_list_pushing(struct devhold_list *list) {}
-static inline void devhold_debug_list_drained(struct devhold_list *list) {}
+static inline void devhold_debug_list_drained(struct devhold_list *list,
+					      unsigned long n) {}
 #endif
 
 #ifdef CONFIG_DEVHOLD_DEBUG_DELAY

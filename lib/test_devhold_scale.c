@@ -7,9 +7,10 @@
  * Each timed operation runs @loops times in each of @nreaders kernel
  * threads, @nruns times; a run's figure is the mean cost per operation
  * over its readers, and the table gives the median, lowest and highest run.
- * The operations that are not per-call costs (barriers, isolation, drain,
- * memory) are measured once per run from one thread.  Then each target of
- * the project's performance issue is printed with its ratio, PASS or FAIL.
+ * The operations that are not per-call costs (barriers, isolation, latency
+ * and barriers under load, drain, memory) are measured once per run from
+ * one thread.  Then each target of the project's performance issue is
+ * printed with its ratio, PASS or FAIL.
  *
  * Built in (the timing kernel of "make bench"), it runs from its initcall
  * when scale_type is set on the command line, and powers the machine off
@@ -72,6 +73,7 @@ MODULE_PARM_DESC(shutdown, "Power off when done (the timing kernel)");
 #define SCALE_DRAIN	100000	/* holds drained at a module exit */
 #define SCALE_SAMPLES	200	/* release latencies per run */
 #define SCALE_BARRIERS	8	/* barriers per run */
+#define SCALE_LOAD_BATCH 256	/* holds each loading thread puts per flush */
 
 /* The provider object: a reference count that never drops to zero. */
 struct scale_obj {
@@ -750,7 +752,7 @@ static int scale_iso_sample(struct devhold_domain *b, u64 *p50, u64 *p99, u64 *f
 	}
 	sort(lat, SCALE_SAMPLES, sizeof(*lat), scale_cmp_u64, NULL);
 	*p50 = lat[SCALE_SAMPLES / 2];
-	*p99 = lat[SCALE_SAMPLES * 99 / 100];
+	*p99 = lat[DIV_ROUND_UP(SCALE_SAMPLES * 99, 100) - 1];
 	h = devhold_get(b, &iso_b_ops, scale_obj, NULL, GFP_KERNEL);
 	if (IS_ERR(h)) {
 		kfree(lat);
@@ -813,6 +815,183 @@ out:
 	kfree(scale_iso);
 	scale_iso = NULL;
 	return err;
+}
+
+/*
+ * Under load: every CPU runs a kthread that repeats one operation until it
+ * is stopped, while the main thread measures release latency or barriers.
+ */
+static struct devhold_domain *scale_load_domain;
+
+/* Holds taken and put; a flush now and then bounds what is queued. */
+static void load_hold(void)
+{
+	struct devhold *h;
+	int i;
+
+	for (i = 0; i < SCALE_LOAD_BATCH; i++) {
+		h = devhold_get(scale_load_domain, &scale_obj_ops, scale_obj, NULL, GFP_KERNEL);
+		if (!IS_ERR(h))
+			devhold_put(h);
+	}
+	devhold_domain_flush(scale_load_domain);
+}
+
+static void load_section(void)
+{
+	struct devhold_release_section section;
+
+	devhold_release_begin(scale_load_domain, &section);
+	devhold_release_end(scale_load_domain, &section);
+}
+
+static void load_srcu_fast(void)
+{
+	struct srcu_ctr __percpu *scp = srcu_read_lock_fast(&scale_srcu_fast);
+
+	srcu_read_unlock_fast(&scale_srcu_fast, scp);
+}
+
+static int scale_load_fn(void *arg)
+{
+	void (*fn)(void) = arg;
+
+	while (!kthread_should_stop()) {
+		fn();
+		cond_resched();
+	}
+	return 0;
+}
+
+static void scale_load_stop(struct task_struct **tasks, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		kthread_stop(tasks[i]);
+		put_task_struct(tasks[i]);
+	}
+}
+
+/*
+ * One kthread bound to each online CPU, at most @max: returns how many
+ * started (their tasks in @tasks), or an error with none left running.
+ */
+static int scale_load_start(struct task_struct **tasks, int max, void (*fn)(void))
+{
+	struct task_struct *task;
+	int cpu, n = 0;
+
+	for_each_online_cpu(cpu) {
+		if (n == max)
+			break;
+		task = kthread_create_on_cpu(scale_load_fn, fn, cpu, "devhold_load/%u");
+		if (IS_ERR(task)) {
+			scale_load_stop(tasks, n);
+			return PTR_ERR(task);
+		}
+		get_task_struct(task);
+		tasks[n++] = task;
+		wake_up_process(task);
+	}
+	return n;
+}
+
+/* Median time of SCALE_BARRIERS calls of @sync, over nruns runs. */
+static u64 scale_barrier_time(void (*sync)(void))
+{
+	u64 *v = kcalloc(nruns, sizeof(u64), GFP_KERNEL);
+	u64 t0, med;
+	int k, b;
+
+	if (!v)
+		return 0;
+	for (k = 0; k < nruns; k++) {
+		t0 = ktime_get_ns();
+		for (b = 0; b < SCALE_BARRIERS; b++)
+			sync();
+		v[k] = div_u64(ktime_get_ns() - t0, SCALE_BARRIERS);
+	}
+	med = scale_summarise(v, nruns).med;
+	kfree(v);
+	return med;
+}
+
+static void barrier_devhold(void)
+{
+	devhold_release_barrier(scale_load_domain);
+}
+
+static void barrier_srcu(void)
+{
+	synchronize_srcu(&scale_srcu_fast);
+}
+
+static void barrier_srcu_exp(void)
+{
+	synchronize_srcu_expedited(&scale_srcu_fast);
+}
+
+static void scale_under_load(void)
+{
+	int max = num_online_cpus(), n, err = -ENOMEM;
+	u64 p50, p99, flush, dh, srcu, exp;
+	struct task_struct **tasks;
+
+	if (IS_ENABLED(CONFIG_DEVHOLD_DEBUG_DELAY)) {
+		pr_info("under load: not measured with CONFIG_DEVHOLD_DEBUG_DELAY\n");
+		return;
+	}
+	tasks = kcalloc(max, sizeof(*tasks), GFP_KERNEL);
+	scale_iso = kzalloc_obj(*scale_iso);
+	scale_load_domain = devhold_domain_create("devhold_scale_load", 0);
+	if (!tasks || !scale_iso || !scale_load_domain)
+		goto out;
+	init_completion(&scale_iso->b_done);
+
+	n = scale_load_start(tasks, max, load_hold);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	err = scale_iso_sample(scale_load_domain, &p50, &p99, &flush);
+	scale_load_stop(tasks, n);
+	if (err)
+		goto out;
+	pr_info("under load: release latency (put to object put) p50/p99 %llu/%llu ns, put+flush %llu ns, with %d CPUs putting holds in the same domain, %d then a flush\n",
+		p50, p99, flush, n, SCALE_LOAD_BATCH);
+
+	n = scale_load_start(tasks, max, load_section);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	dh = scale_barrier_time(barrier_devhold);
+	scale_load_stop(tasks, n);
+	n = scale_load_start(tasks, max, load_srcu_fast);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	srcu = scale_barrier_time(barrier_srcu);
+	exp = scale_barrier_time(barrier_srcu_exp);
+	scale_load_stop(tasks, n);
+	if (!dh || !srcu || !exp) {
+		err = -ENOMEM;
+		goto out;
+	}
+	pr_info("under load: barrier with %d CPUs entering and leaving release sections: devhold_release_barrier %llu ns, synchronize_srcu %llu ns, synchronize_srcu_expedited %llu ns (SRCU-fast readers likewise)%s\n",
+		n, dh, srcu, exp,
+		system_state < SYSTEM_RUNNING ? "; boot: grace periods expedited" : "");
+out:
+	if (err)
+		pr_err("under load: not measured, error %d\n", err);
+	if (scale_load_domain)
+		devhold_domain_destroy(scale_load_domain);
+	scale_load_domain = NULL;
+	kfree(scale_iso);
+	scale_iso = NULL;
+	kfree(tasks);
 }
 
 /* Time from the first of SCALE_DRAIN puts until all are finished. */
@@ -978,6 +1157,7 @@ static int __init devhold_scale_init(void)
 	if (!strcmp(scale_type, "all")) {
 		scale_barriers(&dh, &srcu, &exp);
 		scale_isolation(&p50[0], &p50[1]);
+		scale_under_load();
 		drain = scale_drain();
 		pr_info("list drain: %llu entries/s\n", scale_list_drain_rate());
 		scale_memory();

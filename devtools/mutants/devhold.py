@@ -36,14 +36,13 @@ MUTANTS = [
      ['devhold_test_list_contexts', 'devhold_test_concurrent'],
      '\tllist_for_each(node, first)\n\t\tn++;',
      '\tllist_for_each(node, first)\n\t\t;'),
+    # a drain that looks at the list again after the free callbacks, to
+    # catch what was pushed meanwhile: the last callback freed the list
     ('drain-touches-freed-list',
      ['devhold_test_list_frees_owner'],
-     '\tatomic_long_sub(n, &list->depth);\n\tatomic_long_add(n, &list->drained);\n'
-     '\ttrace_devhold_list_drain(list->name, n);\n'
-     '\tllist_for_each_safe(node, next, first)\n\t\tfree(node);\n',
+     '\tllist_for_each_safe(node, next, first)\n\t\tfree(node);\n\treturn n;',
      '\tllist_for_each_safe(node, next, first)\n\t\tfree(node);\n'
-     '\tatomic_long_sub(n, &list->depth);\n\tatomic_long_add(n, &list->drained);\n'
-     '\ttrace_devhold_list_drain(list->name, n);\n'),
+     '\tif (!llist_empty(&list->head))\n\t\tn += devhold_list_drain(list);\n\treturn n;'),
     ('fini-ignores-entries',
      ['devhold_test_list_fini_nonempty'],
      '\tif (devhold_misused(!llist_empty(&list->head),',
@@ -92,8 +91,31 @@ MUTANTS = [
     # (as in a build without it)
     ('barrier-in-own-section-unseen',
      ['devhold_test_barrier_in_release_section'],
-     '\t\tif (section->task == current) {',
-     '\t\tif (0 && section->task == current) {'),
+     '\t\tif (section->domain == domain)',
+     '\t\tif (0 && section->domain == domain)'),
+    # design: sections may end out of order; the task's list keeps the rest
+    ('sections-end-innermost-only',
+     ['devhold_test_sections_out_of_order'],
+     '\t\t\tfor (p = &current->devhold_sections; *p && *p != section;\n'
+     '\t\t\t     p = &(*p)->outer)\n\t\t\t\t;',
+     '\t\t\tp = &current->devhold_sections;'),
+    # design: release sections take no domain reference; the free waits
+    # for them instead
+    ('free-ignores-sections',
+     ['devhold_test_section_outlives_destroy'],
+     '\tsynchronize_srcu(&domain->srcu);\n\ttrace_devhold_domain_free(domain->name);',
+     '\ttrace_devhold_domain_free(domain->name);'),
+    # design: one lockdep class per list init site and per domain work
+    ('one-list-work-class',
+     ['devhold_test_work_classes'],
+     '\tlockdep_init_map(&list->work.lockdep_map, "(work_completion)devhold_list", key, 0);',
+     '\t{\n\t\tstatic struct lock_class_key one;\n\n'
+     '\t\tlockdep_init_map(&list->work.lockdep_map, "devhold_list", &one, 0);\n\t}'),
+    ('one-domain-work-class',
+     ['devhold_test_work_classes'],
+     '\tlockdep_init_map(&domain->work.work.lockdep_map, domain->work_name,\n\t\t\t &domain->work_key, 0);',
+     '\t{\n\t\tstatic struct lock_class_key one;\n\n'
+     '\t\tlockdep_init_map(&domain->work.work.lockdep_map, domain->work_name, &one, 0);\n\t}'),
     # design: holds finished in the order of the puts
     ('lifo',
      ['devhold_test_fifo'],

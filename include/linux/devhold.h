@@ -59,15 +59,16 @@ struct devhold_ops {
  * struct devhold_release_section - a release section of a domain
  *
  * The caller's, from devhold_release_begin() to devhold_release_end() (its
- * stack is fine): the domain keeps the sections tasks run on a list, so
- * that a barrier called from inside one of them is refused the same way
+ * stack is fine): a task keeps the sections it runs on a list of its own,
+ * so that a barrier called from inside one of them is refused the same way
  * with and without lockdep.
  */
 struct devhold_release_section {
 	/* private: */
 	struct srcu_ctr __percpu *scp;
-	struct task_struct *task;
-	struct list_head link;
+	struct devhold_domain *domain;
+	struct devhold_release_section *outer;	/* the task's enclosing one */
+	bool listed;				/* begun in a task */
 };
 
 struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags);
@@ -112,10 +113,10 @@ struct devhold_list {
 	void (*free)(struct llist_node *node);
 	unsigned int flags;
 	const char *name;
-	atomic_long_t depth;
-	atomic_long_t drained;
 	struct work_struct work;
 #ifdef CONFIG_DEBUG_DEVHOLD
+	atomic_long_t depth;
+	atomic_long_t drained;
 	atomic64_t first_push;
 	atomic64_t worst_latency;
 	struct list_head link;
@@ -148,17 +149,6 @@ bool devhold_list_push(struct devhold_list *list, struct llist_node *node);
 unsigned long devhold_list_drain(struct devhold_list *list);
 void devhold_list_flush(struct devhold_list *list);
 void devhold_list_fini(struct devhold_list *list);
-
-/**
- * devhold_list_depth() - entries waiting on a deferred-free list
- * @list: the list
- *
- * Return: a snapshot of how many entries were pushed and not drained yet.
- */
-static inline long devhold_list_depth(const struct devhold_list *list)
-{
-	return atomic_long_read(&list->depth);
-}
 
 /**
  * devhold_list_empty() - whether a deferred-free list has no entries

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests and benchmarks for lib/devhold.c.
+ * KUnit tests for lib/devhold.c.
  *
  * Deferred work is observed with completions and bounded waits, never with
  * bare sleeps.  Owner modules are stand-ins ("injectable owners") whose state
@@ -30,7 +30,7 @@
 #include <linux/wait_bit.h>
 #include <trace/events/devhold.h>
 
-#include "../devhold_internal.h"	/* struct sizes for the memory figures */
+#include "../devhold_internal.h"	/* the members some cases look at */
 
 MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");
 
@@ -686,11 +686,11 @@ static void devhold_test_list_contexts(struct kunit *test)
 	/* Lockdep found nothing to object to (it turns itself off if it does). */
 	KUNIT_EXPECT_EQ(test, debug_locks, locks);
 
-	KUNIT_EXPECT_EQ(test, devhold_list_depth(list), 4);
+	KUNIT_EXPECT_FALSE(test, devhold_list_empty(list));
 	KUNIT_EXPECT_EQ(test, atomic_read(freed), 0);
 	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), 4UL);
 	KUNIT_EXPECT_EQ(test, atomic_read(freed), 4);
-	KUNIT_EXPECT_EQ(test, devhold_list_depth(list), 0);
+	KUNIT_EXPECT_TRUE(test, devhold_list_empty(list));
 	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), 0UL);
 	devhold_list_fini(list);
 }
@@ -1276,6 +1276,7 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	struct devhold_test_flusher *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
 	int misuse = atomic_read(&devhold_misuse);
+	bool locks = debug_locks;
 	struct devhold *hold, *next;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -1290,6 +1291,8 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	devhold_test_wait_put(test, &f->obj);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
 	KUNIT_EXPECT_EQ(test, f->wait_idle, -EDEADLK);
+	/* Flushing another domain's work is no recursion to lockdep. */
+	KUNIT_EXPECT_EQ(test, debug_locks, locks);
 
 	next = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(next));
@@ -1631,6 +1634,215 @@ static void devhold_test_domain_outlives_objects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
 }
 
+/*
+ * A release section takes no reference on its domain: a domain destroyed
+ * from inside one of its sections (the barrier is refused there) is freed
+ * only after that section ends, which then touches nothing freed.  The
+ * thread's data is left to it should it hang.
+ */
+struct devhold_test_outlive {
+	struct devhold_domain *domain;
+	struct completion inside;
+	struct completion go;
+	struct completion done;
+	struct completion freed;
+};
+
+static void devhold_test_free_probe(void *data, const char *name)
+{
+	struct devhold_test_outlive *t = data;
+
+	if (!strcmp(name, "devhold-test-outlive"))
+		complete(&t->freed);
+}
+
+static int devhold_test_outlive_fn(void *p)
+{
+	struct devhold_test_outlive *t = p;
+	struct devhold_release_section section;
+
+	devhold_release_begin(t->domain, &section);
+	devhold_domain_destroy(t->domain);
+	complete(&t->inside);
+	wait_for_completion(&t->go);
+	/* KASAN reports this if the domain was freed already. */
+	devhold_release_end(t->domain, &section);
+	kthread_complete_and_exit(&t->done, 0);
+}
+
+static void devhold_test_section_outlives_destroy(struct kunit *test)
+{
+	int misuse = atomic_read(&devhold_misuse);
+	struct devhold_test_outlive *t;
+	struct devhold_domain *domain;
+	struct task_struct *thread;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	/* Shared with the thread and the probe: freed once both are done. */
+	t = kzalloc_obj(*t);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	init_completion(&t->inside);
+	init_completion(&t->go);
+	init_completion(&t->done);
+	init_completion(&t->freed);
+	domain = devhold_domain_create("devhold-test-outlive", 0);
+	if (!domain) {
+		kfree(t);
+		KUNIT_FAIL_AND_ABORT(test, "cannot create the domain");
+	}
+	t->domain = domain;
+	if (register_trace_devhold_domain_free(devhold_test_free_probe, t)) {
+		devhold_domain_destroy(domain);
+		kfree(t);
+		KUNIT_FAIL_AND_ABORT(test, "cannot register the free probe");
+	}
+	kunit_info(test, "a WARN about a barrier inside a release section is expected\n");
+	thread = kthread_run(devhold_test_outlive_fn, t, "devhold-test");
+	if (IS_ERR(thread)) {
+		KUNIT_FAIL(test, "cannot start the thread");
+		devhold_domain_destroy(domain);
+	} else if (!wait_for_completion_timeout(&t->inside, WAIT)) {
+		KUNIT_FAIL(test, "the thread did not enter its section");
+		complete(&t->go);
+	} else {
+		KUNIT_EXPECT_TRUE_MSG(test, devhold_test_still_waiting(&t->freed),
+				      "domain freed while one of its release sections runs");
+		complete(&t->go);
+	}
+	if (!IS_ERR(thread) && !wait_for_completion_timeout(&t->done, WAIT)) {
+		/* The data is left to the stuck thread; the probe goes. */
+		unregister_trace_devhold_domain_free(devhold_test_free_probe, t);
+		tracepoint_synchronize_unregister();
+		KUNIT_FAIL_AND_ABORT(test, "the thread hangs in its release section");
+	}
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->freed, WAIT));
+	unregister_trace_devhold_domain_free(devhold_test_free_probe, t);
+	tracepoint_synchronize_unregister();
+	if (!IS_ERR(thread))
+		KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	kfree(t);
+}
+
+/*
+ * A task's release sections may end out of order: the barrier still sees
+ * the ones left (refused for its own domain, not for one it left).  A
+ * thread runs it, as a barrier that missed its section would hang; the
+ * data and domains are then left to the stuck thread.
+ */
+struct devhold_test_order {
+	struct devhold_domain *d1, *d2;
+	struct completion done;
+	int b1, b2;
+};
+
+static int devhold_test_order_fn(void *p)
+{
+	struct devhold_test_order *t = p;
+	struct devhold_release_section a, b;
+
+	devhold_release_begin(t->d1, &a);
+	devhold_release_begin(t->d2, &b);
+	devhold_release_end(t->d1, &a);
+	t->b1 = devhold_release_barrier(t->d1);
+	t->b2 = devhold_release_barrier(t->d2);
+	devhold_release_end(t->d2, &b);
+	kthread_complete_and_exit(&t->done, 0);
+}
+
+static void devhold_test_sections_out_of_order(struct kunit *test)
+{
+	int misuse = atomic_read(&devhold_misuse);
+	struct devhold_test_order *t = kzalloc_obj(*t);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	init_completion(&t->done);
+	t->d1 = devhold_domain_create("devhold-test-order1", 0);
+	t->d2 = devhold_domain_create("devhold-test-order2", 0);
+	if (!t->d1 || !t->d2 ||
+	    IS_ERR(kthread_run(devhold_test_order_fn, t, "devhold-test"))) {
+		devhold_domain_destroy(t->d1);
+		devhold_domain_destroy(t->d2);
+		kfree(t);
+		KUNIT_FAIL_AND_ABORT(test, "cannot set up");
+	}
+	kunit_info(test, "a WARN about a barrier inside a release section is expected\n");
+	if (!wait_for_completion_timeout(&t->done, WAIT))
+		KUNIT_FAIL_AND_ABORT(test, "a barrier missed the section it is called from");
+	KUNIT_EXPECT_EQ(test, t->b1, 0);
+	KUNIT_EXPECT_EQ(test, t->b2, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	devhold_domain_destroy(t->d1);
+	devhold_domain_destroy(t->d2);
+	kfree(t);
+}
+
+/*
+ * A section begun twice or ended twice is refused with a WARN, and the
+ * SRCU read side stays balanced: the barrier neither is refused nor
+ * waits forever afterwards.
+ */
+static void devhold_test_section_misuse(struct kunit *test)
+{
+	struct devhold_release_section *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct devhold_domain *domain = devhold_test_domain(test);
+	int misuse = atomic_read(&devhold_misuse);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	kunit_info(test, "WARNs about a release section begun twice and ended twice are expected\n");
+	devhold_release_begin(domain, s);
+	devhold_release_begin(domain, s);
+	devhold_release_end(domain, s);
+	devhold_release_end(domain, s);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
+	if (current->devhold_sections) {
+		/* Whatever is left would make the barrier spin or wait. */
+		current->devhold_sections = NULL;
+		KUNIT_FAIL_AND_ABORT(test, "a release section is left on the task's list");
+	}
+	KUNIT_EXPECT_EQ(test, devhold_release_barrier(domain), 0);
+}
+
+/*
+ * Each place that initialises lists, and each domain, gives its work item
+ * a lockdep class of its own, so that a free callback or a put callback
+ * may flush the work of another list or domain without a false recursion
+ * report (which would turn lockdep off).
+ */
+static void devhold_test_list_init_here(struct devhold_list *list)
+{
+	devhold_list_init(list, devhold_test_entry_free, DEVHOLD_LIST_AUTO_DRAIN);
+}
+
+static void devhold_test_list_init_there(struct devhold_list *list)
+{
+	devhold_list_init(list, devhold_test_entry_free, DEVHOLD_LIST_AUTO_DRAIN);
+}
+
+static void devhold_test_work_classes(struct kunit *test)
+{
+	struct devhold_list *a = devhold_test_list(test);
+	struct devhold_list *a2 = devhold_test_list(test);
+	struct devhold_list *b = devhold_test_list(test);
+	struct devhold_domain *d1 = devhold_test_domain(test);
+	struct devhold_domain *d2 = devhold_test_domain(test);
+
+	if (!IS_ENABLED(CONFIG_LOCKDEP))
+		kunit_skip(test, "needs CONFIG_LOCKDEP");
+	devhold_test_list_init_here(a);
+	devhold_test_list_init_here(a2);
+	devhold_test_list_init_there(b);
+#ifdef CONFIG_LOCKDEP
+	KUNIT_EXPECT_PTR_EQ(test, a->work.lockdep_map.key, a2->work.lockdep_map.key);
+	KUNIT_EXPECT_PTR_NE(test, a->work.lockdep_map.key, b->work.lockdep_map.key);
+	KUNIT_EXPECT_PTR_NE(test, d1->work.work.lockdep_map.key, d2->work.work.lockdep_map.key);
+	KUNIT_EXPECT_STREQ(test, d1->work.work.lockdep_map.name, "(work_completion)devhold-test");
+#endif
+	devhold_list_fini(a);
+	devhold_list_fini(a2);
+	devhold_list_fini(b);
+}
+
 static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_get_put_balance),
 	KUNIT_CASE(devhold_test_null_owner),
@@ -1668,6 +1880,10 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_domain_outlives_objects),
 	KUNIT_CASE(devhold_test_no_get),
 	KUNIT_CASE(devhold_test_debug_delay),
+	KUNIT_CASE(devhold_test_section_outlives_destroy),
+	KUNIT_CASE(devhold_test_work_classes),
+	KUNIT_CASE(devhold_test_sections_out_of_order),
+	KUNIT_CASE(devhold_test_section_misuse),
 	{}
 };
 
@@ -1676,100 +1892,7 @@ static struct kunit_suite devhold_test_suite = {
 	.test_cases = devhold_test_cases,
 };
 
-/*
- * Benchmarks: print figures, assert nothing about time.  Compare
- * "release section" with "srcu_read_lock" on the same machine.
- */
-#define DEVHOLD_BENCH_LOOPS	100000
-
-static void devhold_bench_report(struct kunit *test, const char *what, u64 ns)
-{
-	kunit_info(test, "bench: %-28s %6llu ns/op (%u ops)\n", what,
-		   div_u64(ns, DEVHOLD_BENCH_LOOPS), DEVHOLD_BENCH_LOOPS);
-}
-
-static void devhold_bench_free(struct llist_node *node)
-{
-}
-
-static void devhold_bench_ops(struct kunit *test)
-{
-	struct devhold_domain *domain = devhold_test_domain(test);
-	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
-	struct devhold_release_section section;
-	struct devhold **holds;
-	struct srcu_struct srcu;
-	struct devhold_list *list = devhold_test_list(test);
-	struct llist_node *nodes;
-	u64 t;
-	int i, idx;
-
-	holds = kvmalloc_array(DEVHOLD_BENCH_LOOPS, sizeof(*holds), GFP_KERNEL);
-	nodes = kvmalloc_array(DEVHOLD_BENCH_LOOPS, sizeof(*nodes), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, holds);
-	KUNIT_ASSERT_NOT_NULL(test, nodes);
-	KUNIT_ASSERT_EQ(test, 0, init_srcu_struct(&srcu));
-
-	t = ktime_get_ns();
-	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++)
-		holds[i] = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
-	devhold_bench_report(test, "devhold_get", ktime_get_ns() - t);
-	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++)
-		KUNIT_ASSERT_FALSE(test, IS_ERR(holds[i]));
-
-	t = ktime_get_ns();
-	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++)
-		devhold_put(holds[i]);
-	devhold_bench_report(test, "devhold_put", ktime_get_ns() - t);
-	t = ktime_get_ns();
-	devhold_flush();
-	devhold_bench_report(test, "deferred finish (worker)", ktime_get_ns() - t);
-	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
-
-	t = ktime_get_ns();
-	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++) {
-		devhold_release_begin(domain, &section);
-		devhold_release_end(domain, &section);
-	}
-	devhold_bench_report(test, "release section begin+end", ktime_get_ns() - t);
-
-	t = ktime_get_ns();
-	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++) {
-		idx = srcu_read_lock(&srcu);
-		srcu_read_unlock(&srcu, idx);
-	}
-	devhold_bench_report(test, "srcu_read_lock+unlock", ktime_get_ns() - t);
-
-	devhold_list_init(list, devhold_bench_free, 0);
-	t = ktime_get_ns();
-	for (i = 0; i < DEVHOLD_BENCH_LOOPS; i++)
-		devhold_list_push(list, &nodes[i]);
-	devhold_bench_report(test, "devhold_list_push", ktime_get_ns() - t);
-	t = ktime_get_ns();
-	KUNIT_EXPECT_EQ(test, devhold_list_drain(list), (unsigned long)DEVHOLD_BENCH_LOOPS);
-	devhold_bench_report(test, "devhold_list_drain (per entry)", ktime_get_ns() - t);
-	devhold_list_fini(list);
-
-	kunit_info(test, "memory: struct devhold %zu bytes, struct devhold_domain %zu, struct devhold_list %zu\n",
-		   sizeof(struct devhold), sizeof(struct devhold_domain),
-		   sizeof(struct devhold_list));
-
-	cleanup_srcu_struct(&srcu);
-	kvfree(nodes);
-	kvfree(holds);
-}
-
-static struct kunit_case devhold_bench_cases[] = {
-	KUNIT_CASE_SLOW(devhold_bench_ops),
-	{}
-};
-
-static struct kunit_suite devhold_bench_suite = {
-	.name = "devhold_bench",
-	.test_cases = devhold_bench_cases,
-};
-
-kunit_test_suites(&devhold_test_suite, &devhold_bench_suite);
+kunit_test_suite(devhold_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for devhold");
 MODULE_LICENSE("GPL");

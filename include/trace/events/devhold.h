@@ -63,6 +63,12 @@ DEFINE_EVENT(devhold_barrier, devhold_barrier_end,
 	     TP_ARGS(domain)
 );
 
+/* The domain's last reference is gone: it is freed right after. */
+DEFINE_EVENT(devhold_barrier, devhold_domain_free,
+	     TP_PROTO(const char *domain),
+	     TP_ARGS(domain)
+);
+
 TRACE_EVENT(devhold_list_push,
 	    TP_PROTO(const char *list, bool first),
 	    TP_ARGS(list, first),

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Every DRM or accel driver whose devices a helper can keep without pinning
+# the driver's module (a drm_gpuvm, a drm_pagemap, a drm_dev_hold()) must
+# wait for its devices when it unloads: its module exit calls
+# drm_module_wait(), or it is registered with one of the drm_module_*()
+# macros, whose exits do.  Other drivers' devices are only referenced
+# through things that pin the module (open files, dma-bufs), so their
+# unregistration already releases them; should one of them gain such a
+# helper, this check names it.
+#   drm-waits.sh WORK_DIR KNOWN_FILE
+# KNOWN_FILE lists drivers (their directory under drivers/) known not to
+# wait yet, each with its reason; such a driver that waits now, or is gone,
+# is reported too.  One line per driver on stdout; exit status 1 on any
+# finding.  It reads the source, per directory under drivers/gpu/drm and
+# drivers/accel, skipping comment lines: a directory of several drivers
+# passes when any of them waits (none of those keeps a device-only holder
+# today).
+set -uo pipefail
+
+work=$1 known=$(realpath "$2") || exit 2
+holders='drm_gpuvm_init\(|drm_pagemap_init\(|drm_pagemap_create\(|drm_dev_hold\(|GpuVm::new(::<|\()'
+waits='drm_module_wait\(|drm_module_(pci|platform)_driver(_if_modeset)?\('
+rc=0 n=0
+declare -A seen
+
+# Whether a directory's C or Rust code (not its comments) matches.
+code_has() {	# PATTERN DIR
+	local m
+	m=$(grep -rhE --include='*.[ch]' --include='*.rs' "$1" "$2" |
+		grep -vE '^[[:space:]]*(\*|//|/\*)')
+	[ -n "$m" ]
+}
+
+cd "$work" || exit 2
+for d in drivers/gpu/drm/*/ drivers/accel/*/; do
+	d=${d%/}
+	# The DRM core's tests wait in each case; drm_test_unload is a driver
+	# of its own and is checked as one by the VM harness.
+	[ "$d" != drivers/gpu/drm/tests ] || continue
+	code_has "$holders" "$d" || continue
+	n=$((n + 1))
+	seen[$d]=1
+	if code_has "$waits" "$d"; then
+		echo "drm-waits: $d: waits"
+		! grep -q "^$d " "$known" ||
+			{ echo "drm-waits: $d waits now: drop it from $known"; rc=1; }
+	elif grep -q "^$d " "$known"; then
+		echo "drm-waits: $d: does not wait (known: $(sed -n "s|^$d ||p" "$known"))"
+	else
+		echo "drm-waits: $d: FAILED: holds devices without pinning its module, and its exit does not wait"
+		rc=1
+	fi
+done
+while read -r d _; do
+	case $d in '' | '#'*) continue ;; esac
+	[ -n "${seen[$d]:-}" ] ||
+		{ echo "drm-waits: $d is in $known but keeps no device-only holder"; rc=1; }
+done <"$known"
+echo "drm-waits: $n drivers keep devices through device-only holders"
+exit $rc
