@@ -15,6 +15,8 @@
 #                       errors, the Rust doctests and the library's suite
 #   make vm             the VM harness on the x86_64 tier's kernel: real module
 #                       unloads, busted controls, a DRM driver, IGT peer suites
+#   make rust-vm        the VM harness on the rust tier's kernel: a Rust DRM
+#                       driver under unload, and its broken control
 #   make torture        the unload torture alone, long: ITER=N (default 1000)
 #   make nothp          x86_64 config without transparent huge pages: builds
 #                       the GPU SVM, pagemap and Xe objects
@@ -55,7 +57,8 @@ KC := devtools/kunit
 export JOBS
 
 CONFIGS_uml := $(KC)/common.config $(KC)/uml.config
-CONFIGS_x86_64 := $(KC)/common.config $(KC)/x86_64.config $(KC)/vm.config
+CONFIGS_x86_64 := $(KC)/common.config $(KC)/x86_64.config $(KC)/vm.config \
+	$(KC)/vm-x86_64.config
 PROJECT_uml := $(KC)/project.config $(KC)/uml-project.config
 CONFIGS_uml-lib := $(KC)/uml-lib.config
 PROJECT_uml-lib := $(KC)/project.config $(KC)/uml-project.config
@@ -71,9 +74,10 @@ PROJECT_x86_64-lib := $(KC)/project.config $(KC)/x86_64-project.config \
 	$(KC)/x86_64-lib.config
 SUITES_x86_64-lib := devhold
 # The Rust tier: its own x86_64 kernel (no KASAN, which RUST needs off with
-# GCC), the library's suite and the Rust doctests.
-CONFIGS_rust := $(KC)/rust.config
-PROJECT_rust := $(KC)/project.config
+# GCC), the library's suite, the Rust suites and doctests; vm.config makes it
+# bootable for the VM harness's Rust DRM driver (make rust-vm).
+CONFIGS_rust := $(KC)/rust.config $(KC)/vm.config
+PROJECT_rust := $(KC)/project.config $(KC)/rust-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
@@ -81,7 +85,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 # starts as a copy of x86_64, vm boots it), and the machines have 2 cores.
 .NOTPARALLEL:
 
-.PHONY: uml uml-lib x86_64 x86_64-lib rust vm torture nothp nothp-base users bite check static baseline baseline-uml \
+.PHONY: uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
 	baseline-x86_64 series bisect-check export mutants bench \
 	assemble deps base clean help
@@ -121,6 +125,15 @@ vm: assemble
 	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64 $(RES)/x86_64-build \
 		$(CONFIGS_x86_64) $(PROJECT_x86_64) >/dev/null
 	devtools/vm.sh $(WORK) $(O)/x86_64 $(RES)
+
+# The Rust DRM driver under unload, on the rust tier's kernel: its module
+# exit waits (drm-rs), and without the wait DRM reports it (the control).
+rust-vm: assemble
+	@mkdir -p $(RES)
+	KUNIT_CMD=build devtools/kunit.sh $(WORK) rust $(O)/rust $(RES)/rust-build \
+		$(CONFIGS_rust) $(PROJECT_rust) >/dev/null
+	devtools/vm.sh $(WORK) $(O)/rust $(RES)/rust-vm drm-rs busted-drm_rs_nowait; \
+		rc=$$?; cp $(RES)/rust-vm/vm.counts $(RES)/rust-vm.counts; exit $$rc
 
 torture: assemble
 	@mkdir -p $(RES)

@@ -78,6 +78,9 @@ case " $tiers " in *" x86_64 "*)
 	;;
 esac
 
+# The Rust DRM driver under unload boots the rust tier's kernel.
+case " $tiers " in *" rust "*) counted_step rust-vm ;; esac
+
 if step nothp make --no-print-directory nothp; then
 	passed=$((passed + 1))
 else
@@ -99,6 +102,7 @@ echo "gate summary ($(( $(date +%s) - start )) s):"
 printf '  %s\n' "${lines[@]}"
 for t in $tiers; do [ -f "$RES/$t.gate" ] && sed 's/^/  /' "$RES/$t.gate"; done
 [ -f "$RES/vm.summary" ] && sed 's/^/  /' "$RES/vm.summary"
+[ -f "$RES/rust-vm/vm.summary" ] && sed 's/^/  rust-/' "$RES/rust-vm/vm.summary"
 [ -f "$RES/static.summary" ] && sed 's/^/  /' "$RES/static.summary"
 echo
 echo "$passed passed, $failed failed"

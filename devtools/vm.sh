@@ -7,6 +7,8 @@
 #   unload          devhold_unload.sh: both lifetime models, fault injection,
 #                   a time-boxed torture (VM_ITER iterations, VM_SECS seconds)
 #   drm             devhold_drm.sh: a real DRM driver module under unload
+#   drm-rs          devhold_drm.sh drm_test_unload_rs: the same with a Rust
+#                   DRM driver (the rust tier's kernel: make rust-vm)
 #   busted-*        devhold_busted.sh: broken controls; each must make the
 #                   kernel report (use after free, module refcount WARN, oops)
 #   igt             devhold_igt.sh: IGT core_hotunplug (virtio-gpu), vgem_basic,
@@ -50,12 +52,19 @@ declare -A expect=(
 	[ignored_get]='WARNING: .*kernel/module/main\.c|BUG: KASAN: .*module_put'
 	[nobarrier]='BUG: unable to handle page fault|BUG: KASAN|general protection fault|Oops'
 	[drm_nowait]='WARNING: .*drivers/gpu/drm/drm_drv\.c'
+	[drm_rs_nowait]='WARNING: .*drivers/gpu/drm/drm_drv\.c'
 )
 
 DEVHOLD_ARCHIVE=$("$here/fetch-base.sh" --archive-uri) || exit 1
 export DEVHOLD_ARCHIVE
 "$vm/mkroot.sh" >/dev/null || { say "FAILED: no VM root"; echo "0 1" >"$res/vm.counts"; exit 1; }
 
+# A Rust kernel's modules_install needs the toolchain it was built with.
+make_args=
+if grep -q '^CONFIG_RUST=y' "$bdir/.config"; then
+	make_args=$(cat "${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}/rust/make.vars") ||
+		{ say "FAILED: no Rust toolchain for $bdir"; echo "0 1" >"$res/vm.counts"; exit 1; }
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for b in $boots; do
@@ -75,6 +84,7 @@ for b in $boots; do
 		timeout=600
 		;;
 	drm) cmd=(/devhold/devhold_drm.sh) ;;
+	drm-rs) cmd=(/devhold/devhold_drm.sh drm_test_unload_rs) ;;
 	busted-*)
 		c=${b#busted-}
 		cmd=(/devhold/devhold_busted.sh "$c")
@@ -93,7 +103,7 @@ for b in $boots; do
 	reports=$(awk -v b="$b" '$1 == b && $2 == "report" {
 		r = $3; $1 = $2 = $3 = ""; sub(/^ +/, ""); print r "\t" $0 }' "$known" 2>/dev/null)
 	VM_TIMEOUT=$timeout VM_EXPECT_FAILURE=$expect_re VM_APPEND=$append VM_QEMU_ARGS=$qemu \
-		VM_EXTRA=$tmp/known VM_KNOWN_REPORTS=$reports \
+		VM_EXTRA=$tmp/known VM_KNOWN_REPORTS=$reports VM_MAKE_ARGS=$make_args \
 		"$vm/run.sh" "${VM_KSRC:-$work}" "$bdir" "$res/vm" "$b" "${cmd[@]}" >"$res/vm/$b.out" 2>&1
 	rc=$?
 	grep -E '^(report|known|expected|failure|tap|kernel reports|kmemleak):' "$res/vm/$b.out" | head -n 20

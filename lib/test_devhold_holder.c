@@ -27,6 +27,12 @@
  * fail: "nopin" takes a plain device reference and
  * nothing else; "ignored_get" ignores the result of try_module_get() and
  * puts the module unconditionally.
+ *
+ * A provider that is a DRM driver publishing no test data (a Rust DRM
+ * driver) is held with drm=1: each reference is a drm_dev_hold() on the DRM
+ * device of a bound provider device, found as its DRM minor.  create=1
+ * registers the platform device "<provider>.0" for a provider that
+ * registers none itself, from this module's init to its exit.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -50,6 +56,9 @@
 #include <linux/timer.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
+
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
 
 #include "test_devhold.h"
 
@@ -97,6 +106,14 @@ static char *provider = TEST_DEVHOLD_PROVIDER;
 module_param(provider, charp, 0444);
 MODULE_PARM_DESC(provider, "Platform driver whose devices are held");
 
+static bool drm;
+module_param(drm, bool, 0444);
+MODULE_PARM_DESC(drm, "Hold the DRM device of each provider device (drm_dev_hold())");
+
+static bool create;
+module_param(create, bool, 0444);
+MODULE_PARM_DESC(create, "Register the platform device <provider>.0 while loaded");
+
 static bool make_it_fail;
 module_param(make_it_fail, bool, 0644);
 MODULE_PARM_DESC(make_it_fail, "Let fault injection (task-filter) fail the taking threads");
@@ -132,6 +149,7 @@ static enum thh_method thh_method;
 static struct devhold_domain *thh_domain;	/* for providers without one */
 static struct kthread_worker *thh_worker;
 static struct dentry *thh_dir;
+static struct platform_device *thh_pdev;	/* create=1 */
 static DEFINE_MUTEX(thh_mutex);		/* serialises the commands */
 static DEFINE_SPINLOCK(thh_held_lock);
 static LIST_HEAD(thh_held);
@@ -197,11 +215,44 @@ static void thh_add(struct thh_ref *ref, int ret)
 	atomic_long_inc(&thh_stats.taken);
 }
 
+#if IS_REACHABLE(CONFIG_DRM)
+static int thh_is_drm_minor(struct device *dev, const void *unused)
+{
+	return !strncmp(dev_name(dev), "card", 4);
+}
+
+/*
+ * drm=1: hold the DRM device of @pdev, bound to the provider (under its
+ * device lock, so the DRM device stays registered and its minor valid).
+ */
+static struct devhold *thh_drm_hold(struct device *pdev)
+{
+	struct devhold *hold = ERR_PTR(-ENODEV);
+	struct drm_minor *minor;
+	struct device *kdev;
+
+	kdev = device_find_child(pdev, NULL, thh_is_drm_minor);
+	if (!kdev)
+		return hold;
+	minor = dev_get_drvdata(kdev);
+	if (minor)
+		hold = drm_dev_hold(minor->dev, GFP_KERNEL);
+	put_device(kdev);
+	return hold;
+}
+#else
+static struct devhold *thh_drm_hold(struct device *pdev)
+{
+	return ERR_PTR(-ENODEV);
+}
+#endif
+
 /* One reference on the object of a bound provider device. */
 static void thh_take_one(struct device *pdev)
 {
 	struct test_devhold_provider_data *data = NULL;
 	struct thh_ref *ref;
+	bool bound;
 	int ret;
 
 	ref = kzalloc_obj(*ref);
@@ -211,7 +262,16 @@ static void thh_take_one(struct device *pdev)
 	}
 	/* Bound under the device lock: the driver data stays valid. */
 	device_lock(pdev);
-	if (pdev->driver && !strcmp(pdev->driver->name, provider))
+	bound = pdev->driver && !strcmp(pdev->driver->name, provider);
+	if (bound && drm) {
+		ref->method = THH_DEVHOLD;
+		ref->hold = thh_drm_hold(pdev);
+		ret = PTR_ERR_OR_ZERO(ref->hold);
+		device_unlock(pdev);
+		thh_add(ref, ret);
+		return;
+	}
+	if (bound)
 		data = dev_get_drvdata(pdev);
 	if (!data) {
 		device_unlock(pdev);
@@ -585,6 +645,14 @@ static int __init thh_init(void)
 		devhold_domain_destroy(thh_domain);
 		return PTR_ERR(thh_worker);
 	}
+	if (create) {
+		thh_pdev = platform_device_register_simple(provider, 0, NULL, 0);
+		if (IS_ERR(thh_pdev)) {
+			kthread_destroy_worker(thh_worker);
+			devhold_domain_destroy(thh_domain);
+			return PTR_ERR(thh_pdev);
+		}
+	}
 	thh_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("ctl", 0200, thh_dir, NULL, &thh_ctl_fops);
 	debugfs_create_file("stats", 0400, thh_dir, NULL, &thh_stats_fops);
@@ -603,6 +671,8 @@ static void __exit thh_exit(void)
 	thh_reap();
 	kthread_destroy_worker(thh_worker);
 	devhold_domain_destroy(thh_domain);
+	if (create)
+		platform_device_unregister(thh_pdev);
 }
 
 module_init(thh_init);

@@ -9,7 +9,7 @@
 # does not come: a test that cannot fail proves nothing.  The correct
 # variants of the same scenarios are cases of devhold_unload.sh.
 #
-# Usage: devhold_busted.sh nopin|ignored_get|nobarrier|drm_nowait
+# Usage: devhold_busted.sh nopin|ignored_get|nobarrier|drm_nowait|drm_rs_nowait
 
 . "$(dirname "$0")/lib.sh"
 
@@ -62,6 +62,16 @@ drm_nowait)
 	ctl take 4 &&
 	{ run rmmod drm_test_unload & } &&
 	until_true 15 'dmesg | grep -q "drm_test_unload goes with"' &&
+	ctl drop
+	;;
+drm_rs_nowait)
+	# The same with the Rust DRM driver, whose exit lacks its ModuleWait.
+	report='WARNING: .*drivers/gpu/drm/drm_drv\.c'
+	run modprobe test_devhold_holder provider=drm_test_unload_rs create=1 drm=1 &&
+	run modprobe drm_test_unload_rs nowait=1 &&
+	ctl take 4 &&
+	{ run rmmod drm_test_unload_rs & } &&
+	until_true 15 'dmesg | grep -q "drm_test_unload_rs goes with"' &&
 	ctl drop
 	;;
 *)

@@ -17,6 +17,13 @@
 # With CONFIG_DEVHOLD_DEBUG_DELAY both run twice: without and with the
 # random release delay.
 #
+# Usage: devhold_drm.sh [DRIVER]: drm_test_unload (C, the default) or
+# drm_test_unload_rs (Rust: a Rust DRM driver's module exit waits through
+# kernel::drm::ModuleWait).  The Rust driver registers no platform device
+# and publishes no test data: it binds to the device test_devhold_holder
+# registers (create=1), and the holder holds its DRM device through the
+# device's DRM minor (drm=1).
+#
 # The kernel log (no WARN from the release, no KASAN, no lockdep) is judged
 # by the harness.  A case listed as a known failure of the kernel under test
 # ("N reason" lines in $KNOWN, or in the file "known" beside this script,
@@ -26,8 +33,21 @@
 
 KNOWN=${KNOWN:-$(cat "$(dirname "$0")/known" 2>/dev/null)}
 
-D=drm_test_unload
+D=${1:-drm_test_unload}
 DDRV=/sys/bus/platform/drivers/$D
+case $D in
+drm_test_unload_rs) HARGS="create=1 drm=1" ;;
+*) HARGS= ;;
+esac
+
+# Load the driver and the holder: the holder first when it makes the device.
+load() {
+	if [ -n "$HARGS" ]; then
+		run modprobe test_devhold_holder provider=$D $HARGS && run modprobe $D
+	else
+		run modprobe $D && run modprobe test_devhold_holder provider=$D
+	fi
+}
 
 # TAP result of case N: RC 0 passed, 2 failed the way the harness lists as a
 # known failure (TODO), anything else failed.
@@ -46,7 +66,7 @@ result() {	# N RC DESCRIPTION
 }
 
 [ "$(id -u)" = 0 ] || skip_all "must run as root"
-modinfo $D >/dev/null 2>&1 || skip_all "$D not built (CONFIG_DRM_TEST_UNLOAD=m)"
+modinfo $D >/dev/null 2>&1 || skip_all "$D not built (CONFIG_DRM_TEST_UNLOAD=m, or _RUST=m)"
 modinfo test_devhold_holder >/dev/null 2>&1 || skip_all "CONFIG_TEST_DEVHOLD=m needed"
 # Both cases, with the debug release delay as it is set (the title suffix
 # says which).
@@ -54,6 +74,9 @@ cases() {	# SUFFIX
 
 	# 1. rmmod of a bound driver whose device has a kernel VM.
 	rc=0
+	if [ -n "$HARGS" ]; then
+		run modprobe test_devhold_holder provider=$D $HARGS || rc=1
+	fi
 	run modprobe $D || rc=1
 	[ -e $DDRV/$D.0 ] || { diag "$D.0 not bound"; rc=1; }
 	diag "module references while bound: $(cat /sys/module/$D/refcnt)"
@@ -69,11 +92,14 @@ cases() {	# SUFFIX
 		echo $D.0 > $DDRV/unbind
 		until_true 30 'run rmmod $D' || diag "rmmod after unbind failed too"
 	fi
+	if [ -n "$HARGS" ]; then
+		run rmmod test_devhold_holder || rc=1
+	fi
 
 	# 2. A foreign hold across unbind and unload: rmmod waits, reports the
 	#    holder, and completes with the hold's put from the devhold worker.
 	rc=0
-	if ! run modprobe $D || ! run modprobe test_devhold_holder provider=$D; then
+	if ! load; then
 		rc=1
 	else
 		ctl take 4 || rc=1

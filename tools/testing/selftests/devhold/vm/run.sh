@@ -37,6 +37,9 @@
 #                           "-device virtio-gpu-pci" for the IGT suites;
 #                           QEMU_EXTRA is taken as well
 #   VM_EXTRA="PATH..."      more files or directories copied into /devhold
+#   VM_MAKE_ARGS="..."      more make variables for modules_install (split
+#                           on blanks), e.g. the Rust toolchain the kernel
+#                           was built with: RUSTC=... BINDGEN=...
 #   VM_KEEP=1               keep the per-run work directory (stage image)
 #   DEVHOLD_CACHE           cache directory (default ~/.cache/devhold)
 #
@@ -149,7 +152,8 @@ ts=$(now_ms)
 if grep -q '^CONFIG_MODULES=y' "$kbuild/.config"; then
 	llvm=()
 	grep -q '^CONFIG_CC_IS_CLANG=y' "$kbuild/.config" && llvm=(LLVM=1)
-	make -s -C "$ksrc" O="$kbuild" "${llvm[@]}" modules_install \
+	# shellcheck disable=SC2086 # VM_MAKE_ARGS is split on blanks
+	make -s -C "$ksrc" O="$kbuild" "${llvm[@]}" ${VM_MAKE_ARGS:-} modules_install \
 		INSTALL_MOD_PATH="$stage" INSTALL_MOD_STRIP=1 >&2
 	# Build-tree links are of no use in the guest.
 	rm -f "$stage"/lib/modules/*/build "$stage"/lib/modules/*/source

@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Device and module lifetime helpers (devhold).
+//!
+//! A helper that keeps a device another module provides uses a [`Hold`]: the
+//! hold pins the device (and, unless the provider's [`Domain`] counts its
+//! objects, the provider's module), and dropping it is safe in any context
+//! but NMI, because the put that may run the device's release is finished
+//! later by the domain's release work.
+//!
+//! A provider module owns a [`Domain`]. A counted domain
+//! ([`Domain::new_counted`]) counts the objects the provider created
+//! ([`Domain::count`]); the provider's module exit waits for them with
+//! [`Domain::wait_idle`], so an unload of a bound provider waits for the
+//! holds still out instead of failing.
+//!
+//! A [`List`] frees entries pushed from any context later, in process
+//! context.
+//!
+//! C header: [`include/linux/devhold.h`](srctree/include/linux/devhold.h).
+//! See also [`Documentation/core-api/devhold.rst`](srctree/Documentation/core-api/devhold.rst).
+
+use crate::{
+    alloc::{
+        AllocError,
+        Flags, //
+    },
+    bindings,
+    device,
+    error::{
+        from_err_ptr,
+        to_result,
+        Result, //
+    },
+    prelude::*,
+    sync::LockClassKey,
+    types::Opaque,
+    ThisModule, //
+};
+use core::{
+    marker::PhantomData,
+    ops::{
+        Deref,
+        DerefMut, //
+    },
+    ptr::NonNull, //
+};
+
+/// A domain: a provider's holds, objects and release sections.
+///
+/// Usually one per driver module, created at module init and dropped at
+/// module exit. Dropping it finishes the holds put so far and waits for
+/// the release sections that have started; holds or counted objects still
+/// live then are reported with a warning, and the C side keeps the domain's
+/// memory until the last of them is gone.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::devhold::Domain;
+///
+/// let domain = Domain::new_counted(c"rust_devhold_doc")?;
+/// let obj = domain.count();
+/// assert_eq!(domain.objs(), 1);
+/// // The last step of the object's release, in a release section.
+/// obj.release(|| ());
+/// domain.wait_idle()?;
+/// assert_eq!(domain.objs(), 0);
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # Invariants
+///
+/// `ptr` points at a domain that `devhold_domain_create()` returned and that
+/// has not been destroyed.
+pub struct Domain {
+    ptr: NonNull<bindings::devhold_domain>,
+}
+
+// SAFETY: Every function of a devhold domain may be called from any thread;
+// `Domain` owns the creator's reference, dropped once, from any thread.
+unsafe impl Send for Domain {}
+
+// SAFETY: The `&self` methods call C functions that synchronise internally.
+unsafe impl Sync for Domain {}
+
+impl Domain {
+    fn create(name: &CStr, flags: u32) -> Result<Self> {
+        // SAFETY: `name` is a valid C string; the C side copies it.
+        let ptr = unsafe { bindings::devhold_domain_create(name.as_char_ptr(), flags) };
+
+        Ok(Self {
+            ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Creates a domain whose holds pin the provider's module too.
+    ///
+    /// An unload of the provider then fails while a hold is out.
+    ///
+    /// Context: process context, may sleep.
+    pub fn new(name: &CStr) -> Result<Self> {
+        Self::create(name, 0)
+    }
+
+    /// Creates a counted domain: its provider counts its objects and waits
+    /// for them at module exit ([`Domain::wait_idle`]).
+    ///
+    /// Holds then pin the object only, never the module.
+    ///
+    /// Context: process context, may sleep.
+    pub fn new_counted(name: &CStr) -> Result<Self> {
+        Self::create(name, bindings::DEVHOLD_DOMAIN_COUNTED)
+    }
+
+    #[inline]
+    fn as_raw(&self) -> *mut bindings::devhold_domain {
+        self.ptr.as_ptr()
+    }
+
+    /// Holds `dev`, and `owner` unless the domain is counted.
+    ///
+    /// `owner` is the module whose code runs when `dev` is released, or
+    /// [`None`] for built-in code. Fails with [`ENODEV`] when `owner` is
+    /// going away or the domain was destroyed.
+    ///
+    /// Context: any context `flags` allows, but NMI.
+    pub fn hold_device<Ctx: device::DeviceContext>(
+        &self,
+        dev: &device::Device<Ctx>,
+        owner: Option<&'static ThisModule>,
+        flags: Flags,
+    ) -> Result<Hold> {
+        let owner = owner.map_or(core::ptr::null_mut(), ThisModule::as_ptr);
+
+        // SAFETY: By the type invariants the domain is live; `dev` is a valid
+        // device, which the C side takes a reference on; `owner` is null or
+        // a module, which the C side pins and refuses when it is going.
+        let ptr = from_err_ptr(unsafe {
+            bindings::devhold_get_device(self.as_raw(), dev.as_raw(), owner, flags.as_raw())
+        })?;
+
+        // SAFETY: `ptr` is a live hold, and it is handed over to the `Hold`.
+        Ok(unsafe { Hold::from_raw(ptr) })
+    }
+
+    /// Counts an object of the domain, until the returned [`Counted`] goes.
+    ///
+    /// Context: any context but NMI.
+    pub fn count(&self) -> Counted {
+        // SAFETY: By the type invariants the domain is live.
+        unsafe { bindings::devhold_domain_obj_add(self.as_raw()) };
+
+        // INVARIANT: The object was just counted; the C side keeps the
+        // domain allocated while it counts objects.
+        Counted { domain: self.ptr }
+    }
+
+    /// Runs `f` in a release section of the domain.
+    ///
+    /// [`Domain::barrier`] waits for the release sections that have started.
+    /// Sections may sleep and may nest.
+    ///
+    /// Context: any context but NMI.
+    pub fn release_section<R>(&self, f: impl FnOnce() -> R) -> R {
+        // SAFETY: By the type invariants the domain is live.
+        unsafe { release_section(self.ptr, f) }
+    }
+
+    /// Waits for every release section of the domain that has started.
+    ///
+    /// Returns [`EDEADLK`], with a warning and without waiting, from inside
+    /// a release section of the domain itself.
+    ///
+    /// Context: process context, may sleep.
+    pub fn barrier(&self) -> Result {
+        // SAFETY: By the type invariants the domain is live.
+        to_result(unsafe { bindings::devhold_release_barrier(self.as_raw()) })
+    }
+
+    /// Waits until the domain counts no object, finishes the holds put so
+    /// far and runs the barrier: the module exit of a counted domain's
+    /// provider.
+    ///
+    /// Reports who still holds what while this takes longer than
+    /// `devhold.wait_warn_secs`. Returns [`EDEADLK`], with a warning and
+    /// without waiting, from a release section of the domain or from its
+    /// release work.
+    ///
+    /// Context: process context, may sleep.
+    pub fn wait_idle(&self) -> Result {
+        // SAFETY: By the type invariants the domain is live.
+        to_result(unsafe { bindings::devhold_domain_wait_idle(self.as_raw()) })
+    }
+
+    /// Finishes the puts of every hold of the domain dropped so far.
+    ///
+    /// Context: process context, may sleep; not from the domain's own
+    /// release work (warns and returns).
+    pub fn flush(&self) {
+        // SAFETY: By the type invariants the domain is live.
+        unsafe { bindings::devhold_domain_flush(self.as_raw()) };
+    }
+
+    /// Returns how many objects the domain counts (a snapshot).
+    pub fn objs(&self) -> isize {
+        // SAFETY: By the type invariants the domain is live.
+        unsafe { bindings::devhold_domain_objs(self.as_raw()) }
+    }
+
+    /// Returns how many holds of the domain are live (a snapshot).
+    pub fn holds(&self) -> isize {
+        // SAFETY: By the type invariants the domain is live.
+        unsafe { bindings::devhold_domain_holds(self.as_raw()) }
+    }
+}
+
+impl Drop for Domain {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the domain is live, and this is its
+        // only destruction.
+        unsafe { bindings::devhold_domain_destroy(self.as_raw()) };
+    }
+}
+
+/// Runs `f` in a release section of `domain`.
+///
+/// # Safety
+///
+/// `domain` must stay allocated until the section begins: a live [`Domain`],
+/// or a domain that counts an object the caller keeps counted until then.
+unsafe fn release_section<R>(
+    domain: NonNull<bindings::devhold_domain>,
+    f: impl FnOnce() -> R,
+) -> R {
+    let section = Opaque::<bindings::devhold_release_section>::zeroed();
+
+    // SAFETY: `domain` is allocated, by the safety requirements. `section`
+    // stays at this address until the section ends below: the C side links
+    // it on the current task's list of sections, and it is never moved.
+    unsafe { bindings::devhold_release_begin(domain.as_ptr(), section.get()) };
+    let ret = f();
+    // SAFETY: The section began above, in this task and context; the C side
+    // keeps `domain` allocated until it ends.
+    unsafe { bindings::devhold_release_end(domain.as_ptr(), section.get()) };
+    ret
+}
+
+/// An object counted by a [`Domain`] (see [`Domain::count`]).
+///
+/// Dropping it uncounts the object; [`Counted::release`] does so as the last
+/// step of a release section, as an object's release should.
+///
+/// # Invariants
+///
+/// `domain` counts an object that this value uncounts once, which keeps the
+/// domain allocated until then.
+pub struct Counted {
+    domain: NonNull<bindings::devhold_domain>,
+}
+
+// SAFETY: Uncounting may happen on any thread.
+unsafe impl Send for Counted {}
+
+// SAFETY: `&Counted` allows nothing.
+unsafe impl Sync for Counted {}
+
+impl Counted {
+    /// Runs `f` in a release section of the domain, then uncounts the object
+    /// inside that section: the end of the object's release.
+    ///
+    /// Context: any context where a spinlock may be taken, but NMI.
+    pub fn release<R>(self, f: impl FnOnce() -> R) -> R {
+        let domain = self.domain;
+
+        // SAFETY: By the type invariants `domain` is allocated while `self`
+        // counts its object, which it does until it is dropped inside the
+        // section; the section then keeps the domain allocated.
+        unsafe {
+            release_section(domain, || {
+                let ret = f();
+                drop(self);
+                ret
+            })
+        }
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the domain is allocated and counts
+        // this object, uncounted once, here.
+        unsafe { bindings::devhold_domain_obj_del(self.domain.as_ptr()) };
+    }
+}
+
+/// A hold on a provider's object: a device reference with a deferred put.
+///
+/// Dropping a [`Hold`] is safe in any context but NMI (hardirq, IRQs off,
+/// under spinlocks, in reclaim): the reference is dropped later by the
+/// release work of the hold's domain, in process context.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{devhold::Domain, faux, prelude::*, sync::new_spinlock_irq};
+///
+/// let domain = Domain::new_counted(c"rust_devhold_hold_doc")?;
+/// let reg = faux::Registration::new(c"rust_devhold_hold_doc", None)?;
+/// let hold = domain.hold_device(reg.as_ref().as_ref(), None, GFP_KERNEL)?;
+/// let lock = KBox::pin_init(new_spinlock_irq!(Some(hold)), GFP_KERNEL)?;
+///
+/// // The device may go; the hold keeps its `struct device`.
+/// drop(reg);
+/// // The put with interrupts off and a spinlock held.
+/// drop(lock.lock().take());
+/// domain.flush();
+/// assert_eq!(domain.holds(), 0);
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # Invariants
+///
+/// `ptr` is a live hold that this value puts once.
+pub struct Hold {
+    ptr: NonNull<bindings::devhold>,
+}
+
+// SAFETY: A hold may be put from any thread.
+unsafe impl Send for Hold {}
+
+// SAFETY: `&Hold` allows nothing.
+unsafe impl Sync for Hold {}
+
+impl Hold {
+    /// Takes over a hold from C.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a live hold (from `devhold_get()` or a wrapper of it)
+    /// that the caller owns and hands over.
+    pub unsafe fn from_raw(ptr: *mut bindings::devhold) -> Self {
+        // INVARIANT: Given by the safety requirements.
+        Self {
+            // SAFETY: A live hold is not null.
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+        }
+    }
+
+    /// Hands the hold over to C, which must put it with `devhold_put()`.
+    pub fn into_raw(self) -> *mut bindings::devhold {
+        core::mem::ManuallyDrop::new(self).ptr.as_ptr()
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the hold is live and put once, here.
+        unsafe { bindings::devhold_put(self.ptr.as_ptr()) };
+    }
+}
+
+/// An entry of a [`List`]: a `T` with the link the list needs.
+///
+/// Allocated ahead ([`ListEntry::new`]), so that pushing it never allocates.
+#[repr(C)]
+pub struct ListEntry<T> {
+    node: Opaque<bindings::llist_node>,
+    value: T,
+}
+
+impl<T> ListEntry<T> {
+    /// Allocates an entry for `value`.
+    pub fn new(value: T, flags: Flags) -> Result<KBox<Self>, AllocError> {
+        KBox::new(
+            Self {
+                node: Opaque::uninit(),
+                value,
+            },
+            flags,
+        )
+    }
+}
+
+impl<T> Deref for ListEntry<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> DerefMut for ListEntry<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+/// A deferred-free list.
+///
+/// [`List::push`] takes an entry from any context but NMI without a lock and
+/// without allocating; the entry is dropped later in process context, by
+/// [`List::drain`], by the list's own work item when the list drains
+/// itself, or when the list is dropped. `T` is dropped on whichever thread
+/// drains, hence `T: Send`.
+///
+/// Create one with [`new_devhold_list!`](crate::new_devhold_list).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{devhold::{List, ListEntry}, new_devhold_list, prelude::*};
+///
+/// let list = KBox::pin_init(new_devhold_list!(false), GFP_KERNEL)?;
+/// let entry = ListEntry::new(KVec::<u8>::with_capacity(64, GFP_KERNEL)?, GFP_KERNEL)?;
+/// list.push(entry);
+/// assert_eq!(list.drain(), 1);
+/// assert!(list.is_empty());
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # Invariants
+///
+/// `list` was set up by `__devhold_list_init()` with [`List::free`] as its
+/// free function, and every node on it is the link of a `KBox<ListEntry<T>>`
+/// handed over by [`List::push`].
+#[pin_data(PinnedDrop)]
+pub struct List<T: Send> {
+    #[pin]
+    list: Opaque<bindings::devhold_list>,
+    _entries: PhantomData<KBox<ListEntry<T>>>,
+}
+
+// SAFETY: The list's entries are `Send`, and the C list may be used and
+// finished from any thread.
+unsafe impl<T: Send> Send for List<T> {}
+
+// SAFETY: `push`, `drain` and `flush` through `&List` synchronise on the C
+// side; the entries they move between threads are `Send`.
+unsafe impl<T: Send> Sync for List<T> {}
+
+impl<T: Send> List<T> {
+    /// Creates a list, draining itself from its own work item when
+    /// `auto_drain` is set. Use [`new_devhold_list!`](crate::new_devhold_list).
+    ///
+    /// Context: process context.
+    pub fn new(
+        auto_drain: bool,
+        name: &'static CStr,
+        key: Pin<&'static LockClassKey>,
+    ) -> impl PinInit<Self> {
+        let flags = if auto_drain {
+            bindings::DEVHOLD_LIST_AUTO_DRAIN
+        } else {
+            0
+        };
+
+        pin_init!(Self {
+            // SAFETY: `list` is valid for writes and pinned; `name` and `key`
+            // are static, as the C side keeps pointers to them.
+            list <- Opaque::ffi_init(|list| unsafe {
+                bindings::__devhold_list_init(
+                    list,
+                    name.as_char_ptr(),
+                    Some(Self::free),
+                    flags,
+                    key.as_ptr(),
+                )
+            }),
+            _entries: PhantomData,
+        })
+    }
+
+    /// Frees one entry.
+    ///
+    /// # Safety
+    ///
+    /// `node` is the link of a `KBox<ListEntry<T>>` that [`List::push`]
+    /// handed over, passed once by the drain.
+    unsafe extern "C" fn free(node: *mut bindings::llist_node) {
+        // SAFETY: By the safety requirements `node` is the `node` field of a
+        // `ListEntry<T>`.
+        let entry = unsafe { crate::container_of!(Opaque::cast_from(node), ListEntry<T>, node) };
+
+        // SAFETY: The entry came from `KBox::into_raw()` and is taken back
+        // once.
+        drop(unsafe { KBox::from_raw(entry.cast_mut()) });
+    }
+
+    /// Pushes an entry, to be dropped later in process context.
+    ///
+    /// Returns `true` when the list was empty.
+    ///
+    /// Context: any context but NMI.
+    pub fn push(&self, entry: KBox<ListEntry<T>>) -> bool {
+        let entry = KBox::into_raw(entry);
+
+        // INVARIANT: The node handed over is the link of a
+        // `KBox<ListEntry<T>>`.
+        // SAFETY: The list is set up (type invariants); the node is valid
+        // until the drain frees its entry.
+        unsafe {
+            bindings::devhold_list_push(
+                self.list.get(),
+                Opaque::cast_into(&raw const (*entry).node),
+            )
+        }
+    }
+
+    /// Drops every entry pushed so far, in the caller.
+    ///
+    /// Returns how many it dropped.
+    ///
+    /// Context: process context.
+    pub fn drain(&self) -> usize {
+        // SAFETY: The list is set up (type invariants).
+        unsafe { bindings::devhold_list_drain(self.list.get()) }
+    }
+
+    /// Waits until every entry pushed so far is dropped.
+    ///
+    /// Context: process context, may sleep.
+    pub fn flush(&self) {
+        // SAFETY: The list is set up (type invariants).
+        unsafe { bindings::devhold_list_flush(self.list.get()) };
+    }
+
+    /// Returns whether no entry waits (a snapshot).
+    pub fn is_empty(&self) -> bool {
+        // SAFETY: The list is set up (type invariants).
+        unsafe { bindings::devhold_list_empty(self.list.get()) }
+    }
+}
+
+#[pinned_drop]
+impl<T: Send> PinnedDrop for List<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: The list is set up (type invariants) and finished once,
+        // here; this drops the entries still on it and waits for its work.
+        unsafe { bindings::devhold_list_fini(self.list.get()) };
+    }
+}
+
+/// Creates a [`List`] initialiser with a lock class of its own.
+///
+/// `new_devhold_list!(auto_drain)` or `new_devhold_list!(auto_drain, "name")`.
+#[macro_export]
+macro_rules! new_devhold_list {
+    ($auto_drain:expr $(, $name:literal)? $(,)?) => {
+        $crate::devhold::List::new(
+            $auto_drain,
+            $crate::optional_name!($($name)?),
+            $crate::static_lock_class!(),
+        )
+    };
+}
+pub use new_devhold_list;
+
+#[macros::kunit_tests(rust_devhold)]
+mod tests {
+    use super::*;
+    use crate::{
+        faux,
+        sync::{
+            atomic::{
+                Atomic,
+                Relaxed, //
+            },
+            new_spinlock_irq,
+            Arc, //
+        },
+        workqueue, //
+    };
+
+    /// Counts its drops.
+    struct Dropped(Arc<Atomic<i32>>);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.add(1, Relaxed);
+        }
+    }
+
+    #[test]
+    fn hold_put_under_spinlock_irq() -> Result {
+        let domain = Domain::new_counted(c"rust_devhold_test")?;
+        let reg = faux::Registration::new(c"rust_devhold_test", None)?;
+        let hold = domain.hold_device(reg.as_ref().as_ref(), None, GFP_KERNEL)?;
+        assert_eq!(domain.holds(), 1);
+
+        let lock = KBox::pin_init(new_spinlock_irq!(Some(hold)), GFP_KERNEL)?;
+        drop(reg);
+        drop(lock.lock().take());
+        domain.flush();
+        assert_eq!(domain.holds(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn hold_into_raw_from_raw() -> Result {
+        let domain = Domain::new(c"rust_devhold_test")?;
+        let reg = faux::Registration::new(c"rust_devhold_test", None)?;
+        let raw = domain
+            .hold_device(reg.as_ref().as_ref(), None, GFP_KERNEL)?
+            .into_raw();
+        domain.flush();
+        // `into_raw()` did not put the hold.
+        assert_eq!(domain.holds(), 1);
+        // SAFETY: `raw` is the live hold `into_raw()` handed over.
+        drop(unsafe { Hold::from_raw(raw) });
+        domain.flush();
+        assert_eq!(domain.holds(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn wait_idle_waits_for_objects() -> Result {
+        let domain = Domain::new_counted(c"rust_devhold_test")?;
+        let released = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+        let obj = domain.count();
+        let seen = released.clone();
+
+        assert_eq!(domain.objs(), 1);
+        workqueue::system().try_spawn(GFP_KERNEL, move || {
+            obj.release(|| seen.add(1, Relaxed));
+        })?;
+        domain.wait_idle()?;
+        // The release had run to its end when the wait returned.
+        assert_eq!(released.load(Relaxed), 1);
+        assert_eq!(domain.objs(), 0);
+        Ok(())
+    }
+
+    #[test]
+    fn barrier_of_other_domain_in_section() -> Result {
+        let a = Domain::new_counted(c"rust_devhold_test_a")?;
+        let b = Domain::new_counted(c"rust_devhold_test_b")?;
+
+        assert_eq!(a.release_section(|| b.barrier()), Ok(()));
+        assert_eq!(a.release_section(|| b.release_section(|| 7)), 7);
+        a.barrier()?;
+        Ok(())
+    }
+
+    #[test]
+    fn list_drain() -> Result {
+        let dropped = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+        let list = KBox::pin_init(new_devhold_list!(false), GFP_KERNEL)?;
+        let lock = KBox::pin_init(new_spinlock_irq!(()), GFP_KERNEL)?;
+
+        assert!(list.push(ListEntry::new(Dropped(dropped.clone()), GFP_KERNEL)?));
+        let entry = ListEntry::new(Dropped(dropped.clone()), GFP_KERNEL)?;
+        {
+            let _guard = lock.lock();
+            // A push with interrupts off and a spinlock held.
+            assert!(!list.push(entry));
+        }
+        assert!(!list.is_empty());
+        assert_eq!(dropped.load(Relaxed), 0);
+        assert_eq!(list.drain(), 2);
+        assert_eq!(dropped.load(Relaxed), 2);
+        assert!(list.is_empty());
+
+        // Dropping the list drops what is still on it.
+        list.push(ListEntry::new(Dropped(dropped.clone()), GFP_KERNEL)?);
+        drop(list);
+        assert_eq!(dropped.load(Relaxed), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn list_auto_drain() -> Result {
+        let dropped = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+        let list = KBox::pin_init(new_devhold_list!(true, "rust_devhold_auto"), GFP_KERNEL)?;
+
+        for _ in 0..3 {
+            list.push(ListEntry::new(Dropped(dropped.clone()), GFP_KERNEL)?);
+        }
+        list.flush();
+        assert_eq!(dropped.load(Relaxed), 3);
+        assert!(list.is_empty());
+        Ok(())
+    }
+}
