@@ -77,7 +77,7 @@ SUITES_x86_64-lib := devhold
 # GCC), the library's suite, the Rust suites and doctests; vm.config makes it
 # bootable for the VM harness's Rust DRM driver (make rust-vm).
 CONFIGS_rust := $(KC)/rust.config $(KC)/vm.config
-PROJECT_rust := $(KC)/project.config $(KC)/rust-project.config
+PROJECT_rust := $(KC)/project.config $(KC)/x86_64-debug.config $(KC)/rust-project.config
 
 base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
@@ -132,8 +132,10 @@ rust-vm: assemble
 	@mkdir -p $(RES)
 	KUNIT_CMD=build devtools/kunit.sh $(WORK) rust $(O)/rust $(RES)/rust-build \
 		$(CONFIGS_rust) $(PROJECT_rust) >/dev/null
+	rm -rf $(RES)/rust-vm $(RES)/rust-vm.counts
 	devtools/vm.sh $(WORK) $(O)/rust $(RES)/rust-vm drm-rs busted-drm_rs_nowait; \
-		rc=$$?; cp $(RES)/rust-vm/vm.counts $(RES)/rust-vm.counts; exit $$rc
+		rc=$$?; [ ! -f $(RES)/rust-vm/vm.counts ] || \
+		cp $(RES)/rust-vm/vm.counts $(RES)/rust-vm.counts; exit $$rc
 
 torture: assemble
 	@mkdir -p $(RES)

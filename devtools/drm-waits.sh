@@ -3,7 +3,8 @@
 # the driver's module (a drm_gpuvm, a drm_pagemap, a drm_dev_hold()) must
 # wait for its devices when it unloads: its module exit calls
 # drm_module_wait(), or it is registered with one of the drm_module_*()
-# macros (C) or drm_module_*_driver! macros (Rust), whose exits do.  Other drivers' devices are only referenced
+# macros (C) or drm_module_*_driver! macros (Rust), whose exits do (or
+# keeps a drm::ModuleWait itself).  Other drivers' devices are only referenced
 # through things that pin the module (open files, dma-bufs), so their
 # unregistration already releases them; should one of them gain such a
 # helper, this check names it.
@@ -19,7 +20,7 @@ set -uo pipefail
 
 work=$1 known=$(realpath "$2") || exit 2
 holders='drm_gpuvm_init\(|drm_pagemap_init\(|drm_pagemap_create\(|drm_dev_hold\(|GpuVm::new(::<|\()'
-waits='drm_module_wait\(|drm_module_(pci|platform)_driver(_if_modeset)?\(|drm_module_(platform|auxiliary)_driver!'
+waits='drm_module_wait\(|drm_module_(pci|platform)_driver(_if_modeset)?\(|drm_module_(platform|auxiliary)_driver!|drm::ModuleWait'
 rc=0 n=0
 declare -A seen
 

@@ -55,11 +55,14 @@ done
 # A make step that writes $RES/NAME.counts ("passed failed"); no file is
 # one failure.
 counted_step() {	# NAME
-	local p f
+	local p f rc
 	rm -f "$RES/$1.counts"
 	step "$1" make --no-print-directory "$1"
+	rc=$?
 	if [ -f "$RES/$1.counts" ]; then
 		read -r p f <"$RES/$1.counts"
+		# A step that failed fails the gate, whatever its counts say.
+		[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
 		passed=$((passed + p))
 		failed=$((failed + f))
 	else
@@ -102,7 +105,9 @@ echo "gate summary ($(( $(date +%s) - start )) s):"
 printf '  %s\n' "${lines[@]}"
 for t in $tiers; do [ -f "$RES/$t.gate" ] && sed 's/^/  /' "$RES/$t.gate"; done
 [ -f "$RES/vm.summary" ] && sed 's/^/  /' "$RES/vm.summary"
-[ -f "$RES/rust-vm/vm.summary" ] && sed 's/^/  rust-/' "$RES/rust-vm/vm.summary"
+case " $tiers " in *" rust "*)
+	[ -f "$RES/rust-vm/vm.summary" ] && sed 's/^/  rust-/' "$RES/rust-vm/vm.summary" ;;
+esac
 [ -f "$RES/static.summary" ] && sed 's/^/  /' "$RES/static.summary"
 echo
 echo "$passed passed, $failed failed"

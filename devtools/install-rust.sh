@@ -2,13 +2,13 @@
 # Assemble a Rust toolchain for Linux 7.3's Rust code from Debian packages on
 # a bookworm machine, and write the make variables that select it.
 #
-# rustc, rustdoc and rustfmt come from bookworm-security's rustc-web family
-# (the Rust that bookworm keeps current for its browsers), libclang from
-# bookworm's LLVM 19; these are installed on the system.  bindgen comes from
-# sid, which needs a newer glibc than bookworm's: sid's bindgen and trixie's
-# libc6 are only downloaded, through a private apt directory, unpacked into
-# "$cache/rust/root", and run through trixie's dynamic loader by the wrapper
-# "$cache/rust/bin/bindgen".
+# rustc, rustdoc, rustfmt and clippy-driver come from bookworm-security's
+# rustc-web family (the Rust that bookworm keeps current for its browsers),
+# libclang from bookworm's LLVM 19; these are installed on the system.
+# bindgen comes from sid, which needs a newer glibc than bookworm's: sid's
+# bindgen and trixie's libc6 are only downloaded, through a private apt
+# directory, unpacked into "$cache/rust/root", and run through trixie's
+# dynamic loader by the wrapper "$cache/rust/bin/bindgen".
 #
 # Writes "$cache/rust/make.vars", one line of make variable assignments with
 # full paths (another Rust, e.g. rustup's, may come first in PATH), and prints
@@ -28,7 +28,7 @@ sudo=
 # rustc-web and friends from bookworm-security, libclang 19 from bookworm.
 # (clang-19 itself is not needed: bindgen only dlopens libclang, which finds
 # its builtin headers in libclang-common-19-dev.)
-sec_pkgs="rustc-web rust-web-src rustfmt-web"
+sec_pkgs="rustc-web rust-web-src rustfmt-web rust-web-clippy"
 pkgs="$sec_pkgs libclang1-19 libclang-common-19-dev"
 . "$(dirname "$0")/apt-private.sh"
 # shellcheck disable=SC2086
@@ -80,6 +80,7 @@ pkg_bin() {
 rustc=$(pkg_bin rustc-web rustc)
 rustdoc=$(pkg_bin rustc-web rustdoc)
 rustfmt=$(pkg_bin rustfmt-web rustfmt)
+clippy=$(pkg_bin rust-web-clippy clippy-driver)
 
 # sid's bindgen on trixie's glibc, unpacked into the cache.
 root=$rust/root
@@ -129,7 +130,7 @@ if ! "$bindgen" --version >/dev/null 2>&1; then
 	mv "$bindgen.tmp" "$bindgen"
 fi
 
-vars="RUSTC=$rustc HOSTRUSTC=$rustc RUSTDOC=$rustdoc RUSTFMT=$rustfmt BINDGEN=$bindgen"
+vars="RUSTC=$rustc HOSTRUSTC=$rustc RUSTDOC=$rustdoc RUSTFMT=$rustfmt CLIPPY_DRIVER=$clippy BINDGEN=$bindgen"
 [ "$(cat "$rust/make.vars" 2>/dev/null)" = "$vars" ] ||
 	echo "$vars" >"$rust/make.vars"
 echo "$vars"

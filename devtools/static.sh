@@ -8,6 +8,8 @@
 #     that the base version of the file lacks;
 #   - make rustfmtcheck (the kernel's own target; the Rust toolchain of
 #     devtools/install-rust.sh);
+#   - clippy (CLIPPY=1, warnings as errors) on the Rust code the series
+#     touches, in a copy of the rust tier's build;
 #   - devtools/drm-waits.sh: every DRM driver with device-only holders
 #     waits for its devices in its module exit.
 # Writes O/results/static.counts ("passed failed") and static.summary.
@@ -176,6 +178,29 @@ if [ -f "$vars" ]; then
 	echo "static: make rustfmtcheck ($("$rustfmt" --version 2>&1))" >>"$RES/static.summary"
 else
 	bad "rustfmtcheck: no Rust toolchain ($vars): run devtools/install-rust.sh"
+fi
+
+# Clippy on the Rust code the series touches: the kernel crate
+# (kernel::devhold, kernel::drm, kernel::driver), Tyr, Nova and the Rust
+# test driver, every warning an error.  In a copy of the rust tier's build,
+# whose objects stay as that tier built them.
+if [ -f "$vars" ] && grep -q 'CLIPPY_DRIVER=' "$vars" && [ -f "$O/rust/.config" ]; then
+	rm -rf "$O/clippy"
+	cp -a "$O/rust" "$O/clippy"
+	# shellcheck disable=SC2046
+	if make -s O="$O/clippy" -j"${JOBS:-$(nproc)}" CC="$devhold_cc" $(cat "$vars") \
+		CLIPPY=1 KRUSTFLAGS=-Dwarnings rust/ drivers/gpu/drm/tyr/ drivers/gpu/drm/nova/ \
+		drivers/gpu/drm/tests/drm_test_unload_rs.o >"$RES/clippy.log" 2>&1; then
+		ok
+	else
+		bad "clippy"
+		head -n 30 "$RES/clippy.log"
+	fi
+	rm -rf "$O/clippy"
+	clippy=$(sed -n 's/.*CLIPPY_DRIVER=\([^ ]*\).*/\1/p' "$vars")
+	echo "static: CLIPPY=1 ($("$clippy" --version 2>&1))" >>"$RES/static.summary"
+else
+	bad "clippy: no clippy-driver in $vars (devtools/install-rust.sh) or no rust tier build in $O/rust"
 fi
 
 # Every DRM driver whose devices outlive its unbinding through a helper

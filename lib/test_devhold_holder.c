@@ -30,7 +30,8 @@
  *
  * A provider that is a DRM driver publishing no test data (a Rust DRM
  * driver) is held with drm=1: each reference is a drm_dev_hold() on the DRM
- * device of a bound provider device, found as its DRM minor.  create=1
+ * device of a bound provider device, found as its DRM minor ("dup" skips
+ * those: they name no object of their own).  create=1
  * registers the platform device "<provider>.0" for a provider that
  * registers none itself, from this module's init to its exit.
  */
@@ -216,14 +217,20 @@ static void thh_add(struct thh_ref *ref, int ret)
 }
 
 #if IS_REACHABLE(CONFIG_DRM)
+/* The primary DRM minor; a sound card's "card%d" child is another type. */
 static int thh_is_drm_minor(struct device *dev, const void *unused)
 {
-	return !strncmp(dev_name(dev), "card", 4);
+	return dev->type && !strcmp(dev->type->name, "drm_minor") &&
+	       !strncmp(dev_name(dev), "card", 4);
 }
 
 /*
- * drm=1: hold the DRM device of @pdev, bound to the provider (under its
- * device lock, so the DRM device stays registered and its minor valid).
+ * drm=1: hold the DRM device of @pdev, bound to the provider, under its
+ * device lock.  This relies on the provider keeping a reference on its DRM
+ * device, registered, from its probe until its unbind, which the device
+ * lock excludes (as drm_test_unload_rs does): the minor's own reference
+ * keeps only the minor.  Component drivers, or drivers that unregister from
+ * a worker, do not qualify.
  */
 static struct devhold *thh_drm_hold(struct device *pdev)
 {
@@ -636,6 +643,9 @@ static int __init thh_init(void)
 		return -EINVAL;
 	if (thh_method != THH_DEVHOLD)
 		pr_warn("busted=%s: references do not keep the provider's code\n", busted);
+	/* drm=1 takes the provider's own kind of hold, and needs DRM. */
+	if (drm && (thh_method != THH_DEVHOLD || !IS_REACHABLE(CONFIG_DRM)))
+		return -EINVAL;
 
 	thh_domain = devhold_domain_create(KBUILD_MODNAME, 0);
 	if (!thh_domain)

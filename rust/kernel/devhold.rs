@@ -3,19 +3,18 @@
 //! Device and module lifetime helpers (devhold).
 //!
 //! A helper that keeps a device another module provides uses a [`Hold`]: the
-//! hold pins the device (and, unless the provider's [`Domain`] counts its
-//! objects, the provider's module), and dropping it is safe in any context
-//! but NMI, because the put that may run the device's release is finished
-//! later by the domain's release work.
+//! hold owns a reference on the device (and, unless the provider's [`Domain`]
+//! counts its objects, pins the provider's module), and dropping it is safe in
+//! any context but NMI, because the put that may run the device's release is
+//! finished later by the domain's release work.
 //!
 //! A provider module owns a [`Domain`]. A counted domain
 //! ([`Domain::new_counted`]) counts the objects the provider created
-//! ([`Domain::count`]); the provider's module exit waits for them with
-//! [`Domain::wait_idle`], so an unload of a bound provider waits for the
-//! holds still out instead of failing.
+//! ([`Domain::count_object`]); the provider's module exit waits for them with
+//! [`Domain::wait_idle`], so an unload of a bound provider waits for the holds
+//! still out instead of failing.
 //!
-//! A [`List`] frees entries pushed from any context later, in process
-//! context.
+//! A [`List`] drops entries pushed from any context later, in process context.
 //!
 //! C header: [`include/linux/devhold.h`](srctree/include/linux/devhold.h).
 //! See also [`Documentation/core-api/devhold.rst`](srctree/Documentation/core-api/devhold.rst).
@@ -39,6 +38,7 @@ use crate::{
 };
 use core::{
     marker::PhantomData,
+    mem::ManuallyDrop,
     ops::{
         Deref,
         DerefMut, //
@@ -48,11 +48,11 @@ use core::{
 
 /// A domain: a provider's holds, objects and release sections.
 ///
-/// Usually one per driver module, created at module init and dropped at
-/// module exit. Dropping it finishes the holds put so far and waits for
-/// the release sections that have started; holds or counted objects still
-/// live then are reported with a warning, and the C side keeps the domain's
-/// memory until the last of them is gone.
+/// Usually one per driver module, created at module init and dropped at module
+/// exit. Dropping it finishes the holds put so far and waits for the release
+/// sections that have started; holds or counted objects still live then are
+/// reported with a warning, and the C side keeps the domain's memory until the
+/// last of them is gone.
 ///
 /// # Examples
 ///
@@ -60,9 +60,9 @@ use core::{
 /// use kernel::devhold::Domain;
 ///
 /// let domain = Domain::new_counted(c"rust_devhold_doc")?;
-/// let obj = domain.count();
+/// let obj = domain.count_object();
 /// assert_eq!(domain.objs(), 1);
-/// // The last step of the object's release, in a release section.
+/// // The end of the object's release, in a release section.
 /// obj.release(|| ());
 /// domain.wait_idle()?;
 /// assert_eq!(domain.objs(), 0);
@@ -89,6 +89,7 @@ impl Domain {
         // SAFETY: `name` is a valid C string; the C side copies it.
         let ptr = unsafe { bindings::devhold_domain_create(name.as_char_ptr(), flags) };
 
+        // INVARIANT: A domain `devhold_domain_create()` just returned.
         Ok(Self {
             ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
         })
@@ -98,17 +99,17 @@ impl Domain {
     ///
     /// An unload of the provider then fails while a hold is out.
     ///
-    /// Context: process context, may sleep.
-    pub fn new(name: &CStr) -> Result<Self> {
+    /// Process context, may sleep.
+    pub fn new_pinning(name: &CStr) -> Result<Self> {
         Self::create(name, 0)
     }
 
-    /// Creates a counted domain: its provider counts its objects and waits
-    /// for them at module exit ([`Domain::wait_idle`]).
+    /// Creates a counted domain: its provider counts its objects and waits for
+    /// them at module exit ([`Domain::wait_idle`]).
     ///
     /// Holds then pin the object only, never the module.
     ///
-    /// Context: process context, may sleep.
+    /// Process context, may sleep.
     pub fn new_counted(name: &CStr) -> Result<Self> {
         Self::create(name, bindings::DEVHOLD_DOMAIN_COUNTED)
     }
@@ -121,38 +122,40 @@ impl Domain {
     /// Holds `dev`, and `owner` unless the domain is counted.
     ///
     /// `owner` is the module whose code runs when `dev` is released, or
-    /// [`None`] for built-in code. Fails with [`ENODEV`] when `owner` is
-    /// going away or the domain was destroyed.
+    /// [`None`] for built-in code. Fails with [`ENODEV`] when `owner` is going
+    /// away.
     ///
-    /// Context: any context `flags` allows, but NMI.
-    pub fn hold_device<Ctx: device::DeviceContext>(
+    /// Any context `flags` allows, but NMI.
+    pub fn hold_device(
         &self,
-        dev: &device::Device<Ctx>,
+        dev: &device::Device,
         owner: Option<&'static ThisModule>,
         flags: Flags,
-    ) -> Result<Hold> {
+    ) -> Result<Hold<device::Device>> {
         let owner = owner.map_or(core::ptr::null_mut(), ThisModule::as_ptr);
 
         // SAFETY: By the type invariants the domain is live; `dev` is a valid
-        // device, which the C side takes a reference on; `owner` is null or
-        // a module, which the C side pins and refuses when it is going.
-        let ptr = from_err_ptr(unsafe {
+        // device, which the C side takes a reference on; `owner` is null or a
+        // module, which the C side pins and refuses when it is going.
+        let hold = from_err_ptr(unsafe {
             bindings::devhold_get_device(self.as_raw(), dev.as_raw(), owner, flags.as_raw())
         })?;
 
-        // SAFETY: `ptr` is a live hold, and it is handed over to the `Hold`.
-        Ok(unsafe { Hold::from_raw(ptr) })
+        // SAFETY: `hold` is a live hold, handed over; it owns a reference on
+        // `dev` until it is put.
+        Ok(unsafe { Hold::from_raw(hold, NonNull::from(dev)) })
     }
 
     /// Counts an object of the domain, until the returned [`Counted`] goes.
     ///
-    /// Context: any context but NMI.
-    pub fn count(&self) -> Counted {
+    /// Any context but NMI.
+    #[must_use = "dropping the `Counted` uncounts the object"]
+    pub fn count_object(&self) -> Counted {
         // SAFETY: By the type invariants the domain is live.
         unsafe { bindings::devhold_domain_obj_add(self.as_raw()) };
 
-        // INVARIANT: The object was just counted; the C side keeps the
-        // domain allocated while it counts objects.
+        // INVARIANT: The object was just counted; the C side keeps the domain
+        // allocated while it counts objects.
         Counted { domain: self.ptr }
     }
 
@@ -161,7 +164,7 @@ impl Domain {
     /// [`Domain::barrier`] waits for the release sections that have started.
     /// Sections may sleep and may nest.
     ///
-    /// Context: any context but NMI.
+    /// Any context but NMI.
     pub fn release_section<R>(&self, f: impl FnOnce() -> R) -> R {
         // SAFETY: By the type invariants the domain is live.
         unsafe { release_section(self.ptr, f) }
@@ -169,25 +172,24 @@ impl Domain {
 
     /// Waits for every release section of the domain that has started.
     ///
-    /// Returns [`EDEADLK`], with a warning and without waiting, from inside
-    /// a release section of the domain itself.
+    /// Returns [`EDEADLK`], with a warning and without waiting, from inside a
+    /// release section of the domain itself.
     ///
-    /// Context: process context, may sleep.
+    /// Process context, may sleep.
     pub fn barrier(&self) -> Result {
         // SAFETY: By the type invariants the domain is live.
         to_result(unsafe { bindings::devhold_release_barrier(self.as_raw()) })
     }
 
-    /// Waits until the domain counts no object, finishes the holds put so
-    /// far and runs the barrier: the module exit of a counted domain's
-    /// provider.
+    /// Waits until the domain counts no object, finishes the holds put so far
+    /// and runs the barrier: the module exit of a counted domain's provider.
     ///
     /// Reports who still holds what while this takes longer than
     /// `devhold.wait_warn_secs`. Returns [`EDEADLK`], with a warning and
     /// without waiting, from a release section of the domain or from its
     /// release work.
     ///
-    /// Context: process context, may sleep.
+    /// Process context, may sleep.
     pub fn wait_idle(&self) -> Result {
         // SAFETY: By the type invariants the domain is live.
         to_result(unsafe { bindings::devhold_domain_wait_idle(self.as_raw()) })
@@ -195,20 +197,22 @@ impl Domain {
 
     /// Finishes the puts of every hold of the domain dropped so far.
     ///
-    /// Context: process context, may sleep; not from the domain's own
-    /// release work (warns and returns).
+    /// Process context, may sleep; not from the domain's own release work
+    /// (warns and returns).
     pub fn flush(&self) {
         // SAFETY: By the type invariants the domain is live.
         unsafe { bindings::devhold_domain_flush(self.as_raw()) };
     }
 
     /// Returns how many objects the domain counts (a snapshot).
+    #[inline]
     pub fn objs(&self) -> isize {
         // SAFETY: By the type invariants the domain is live.
         unsafe { bindings::devhold_domain_objs(self.as_raw()) }
     }
 
     /// Returns how many holds of the domain are live (a snapshot).
+    #[inline]
     pub fn holds(&self) -> isize {
         // SAFETY: By the type invariants the domain is live.
         unsafe { bindings::devhold_domain_holds(self.as_raw()) }
@@ -225,6 +229,13 @@ impl Drop for Domain {
 
 /// Runs `f` in a release section of `domain`.
 ///
+/// This is generic, so it is instantiated in the crate that calls it: after
+/// the section ends, the code returns into that crate. A module whose exit
+/// waits for this domain must therefore not end sections of it from its own
+/// code when the module could be gone by then (see "Where a release section
+/// begins and ends" in the devhold documentation): DRM ends the sections of a
+/// driver's devices in `drm_dev_release()`, which is built in.
+///
 /// # Safety
 ///
 /// `domain` must stay allocated until the section begins: a live [`Domain`],
@@ -236,8 +247,8 @@ unsafe fn release_section<R>(
     let section = Opaque::<bindings::devhold_release_section>::zeroed();
 
     // SAFETY: `domain` is allocated, by the safety requirements. `section`
-    // stays at this address until the section ends below: the C side links
-    // it on the current task's list of sections, and it is never moved.
+    // stays at this address until the section ends below: the C side links it
+    // on the current task's list of sections, and it is never moved.
     unsafe { bindings::devhold_release_begin(domain.as_ptr(), section.get()) };
     let ret = f();
     // SAFETY: The section began above, in this task and context; the C side
@@ -246,10 +257,12 @@ unsafe fn release_section<R>(
     ret
 }
 
-/// An object counted by a [`Domain`] (see [`Domain::count`]).
+/// An object counted by a [`Domain`] (see [`Domain::count_object`]).
 ///
-/// Dropping it uncounts the object; [`Counted::release`] does so as the last
-/// step of a release section, as an object's release should.
+/// It is uncounted inside a release section of the domain, as the very last
+/// step of the object's release: when it is dropped, or by
+/// [`Counted::release`], which runs the rest of the release in that section
+/// too.
 ///
 /// # Invariants
 ///
@@ -269,43 +282,54 @@ impl Counted {
     /// Runs `f` in a release section of the domain, then uncounts the object
     /// inside that section: the end of the object's release.
     ///
-    /// Context: any context where a spinlock may be taken, but NMI.
+    /// Any context where a spinlock may be taken, but NMI.
     pub fn release<R>(self, f: impl FnOnce() -> R) -> R {
-        let domain = self.domain;
+        let this = ManuallyDrop::new(self);
 
-        // SAFETY: By the type invariants `domain` is allocated while `self`
-        // counts its object, which it does until it is dropped inside the
-        // section; the section then keeps the domain allocated.
+        // SAFETY: By the type invariants the domain is allocated while `this`
+        // counts its object, which it does until `uncount()` inside the
+        // section; the section keeps the domain allocated after that. `this`
+        // is not dropped, so the object is uncounted once.
         unsafe {
-            release_section(domain, || {
+            release_section(this.domain, || {
                 let ret = f();
-                drop(self);
+                this.uncount();
                 ret
             })
         }
+    }
+
+    /// # Safety
+    ///
+    /// Called once, inside a release section of the domain.
+    unsafe fn uncount(&self) {
+        // SAFETY: By the type invariants the domain is allocated and counts the
+        // object; the caller uncounts it once.
+        unsafe { bindings::devhold_domain_obj_del(self.domain.as_ptr()) };
     }
 }
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        // SAFETY: By the type invariants the domain is allocated and counts
-        // this object, uncounted once, here.
-        unsafe { bindings::devhold_domain_obj_del(self.domain.as_ptr()) };
+        // SAFETY: By the type invariants the domain is allocated until the
+        // object is uncounted, which happens once, here, inside the section.
+        unsafe { release_section(self.domain, || self.uncount()) };
     }
 }
 
-/// A hold on a provider's object: a device reference with a deferred put.
+/// A hold on a provider's object `T`: a reference with a deferred put.
 ///
-/// Dropping a [`Hold`] is safe in any context but NMI (hardirq, IRQs off,
-/// under spinlocks, in reclaim): the reference is dropped later by the
-/// release work of the hold's domain, in process context.
+/// The hold owns a reference on its object, so it gives access to it. Dropping
+/// a [`Hold`] is safe in any context but NMI (hardirq, IRQs off, under
+/// spinlocks, in reclaim): the reference is dropped later by the release work
+/// of the hold's domain, in process context.
 ///
 /// # Examples
 ///
 /// ```
 /// use kernel::{devhold::Domain, faux, prelude::*, sync::new_spinlock_irq};
 ///
-/// let domain = Domain::new_counted(c"rust_devhold_hold_doc")?;
+/// let domain = Domain::new_pinning(c"rust_devhold_hold_doc")?;
 /// let reg = faux::Registration::new(c"rust_devhold_hold_doc", None)?;
 /// let hold = domain.hold_device(reg.as_ref().as_ref(), None, GFP_KERNEL)?;
 /// let lock = KBox::pin_init(new_spinlock_irq!(Some(hold)), GFP_KERNEL)?;
@@ -321,42 +345,58 @@ impl Drop for Counted {
 ///
 /// # Invariants
 ///
-/// `ptr` is a live hold that this value puts once.
-pub struct Hold {
-    ptr: NonNull<bindings::devhold>,
+/// `hold` is a live hold that this value puts once, and it owns a reference
+/// that keeps `obj` valid until then.
+pub struct Hold<T: ?Sized> {
+    hold: NonNull<bindings::devhold>,
+    obj: NonNull<T>,
 }
 
-// SAFETY: A hold may be put from any thread.
-unsafe impl Send for Hold {}
+// SAFETY: Moving a `Hold<T>` to another thread gives that thread `&T`, and its
+// put may release `T` on the domain's worker: `T: Sync + Send`, as for `ARef`.
+unsafe impl<T: ?Sized + Sync + Send> Send for Hold<T> {}
 
-// SAFETY: `&Hold` allows nothing.
-unsafe impl Sync for Hold {}
+// SAFETY: `&Hold<T>` gives `&T` only.
+unsafe impl<T: ?Sized + Sync + Send> Sync for Hold<T> {}
 
-impl Hold {
+impl<T: ?Sized> Hold<T> {
     /// Takes over a hold from C.
     ///
     /// # Safety
     ///
-    /// `ptr` must be a live hold (from `devhold_get()` or a wrapper of it)
-    /// that the caller owns and hands over.
-    pub unsafe fn from_raw(ptr: *mut bindings::devhold) -> Self {
+    /// `hold` must be a live hold (from `devhold_get()` or a wrapper of it)
+    /// that the caller owns and hands over, and it must own a reference that
+    /// keeps `obj` valid until it is put.
+    pub unsafe fn from_raw(hold: *mut bindings::devhold, obj: NonNull<T>) -> Self {
         // INVARIANT: Given by the safety requirements.
         Self {
             // SAFETY: A live hold is not null.
-            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            hold: unsafe { NonNull::new_unchecked(hold) },
+            obj,
         }
     }
 
     /// Hands the hold over to C, which must put it with `devhold_put()`.
+    #[must_use = "the hold is put only by `devhold_put()`"]
     pub fn into_raw(self) -> *mut bindings::devhold {
-        core::mem::ManuallyDrop::new(self).ptr.as_ptr()
+        ManuallyDrop::new(self).hold.as_ptr()
     }
 }
 
-impl Drop for Hold {
+impl<T: ?Sized> Deref for Hold<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: By the type invariants the hold keeps `obj` valid while it
+        // lives.
+        unsafe { self.obj.as_ref() }
+    }
+}
+
+impl<T: ?Sized> Drop for Hold<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the hold is live and put once, here.
-        unsafe { bindings::devhold_put(self.ptr.as_ptr()) };
+        unsafe { bindings::devhold_put(self.hold.as_ptr()) };
     }
 }
 
@@ -400,18 +440,20 @@ impl<T> DerefMut for ListEntry<T> {
 ///
 /// [`List::push`] takes an entry from any context but NMI without a lock and
 /// without allocating; the entry is dropped later in process context, by
-/// [`List::drain`], by the list's own work item when the list drains
-/// itself, or when the list is dropped. `T` is dropped on whichever thread
-/// drains, hence `T: Send`.
+/// [`List::drain`], by the list's own work item when the list drains itself,
+/// or when the list is dropped. `T` is dropped on whichever thread drains,
+/// hence `Send`, and possibly by a work item after the list is forgotten,
+/// hence `'static`.
 ///
-/// Create one with [`new_devhold_list!`](crate::new_devhold_list).
+/// Create one with [`new_devhold_list!`](crate::new_devhold_list) or
+/// [`new_devhold_auto_drain_list!`](crate::new_devhold_auto_drain_list).
 ///
 /// # Examples
 ///
 /// ```
 /// use kernel::{devhold::{List, ListEntry}, new_devhold_list, prelude::*};
 ///
-/// let list = KBox::pin_init(new_devhold_list!(false), GFP_KERNEL)?;
+/// let list = KBox::pin_init(new_devhold_list!(), GFP_KERNEL)?;
 /// let entry = ListEntry::new(KVec::<u8>::with_capacity(64, GFP_KERNEL)?, GFP_KERNEL)?;
 /// list.push(entry);
 /// assert_eq!(list.drain(), 1);
@@ -421,11 +463,11 @@ impl<T> DerefMut for ListEntry<T> {
 ///
 /// # Invariants
 ///
-/// `list` was set up by `__devhold_list_init()` with [`List::free`] as its
-/// free function, and every node on it is the link of a `KBox<ListEntry<T>>`
-/// handed over by [`List::push`].
+/// `list` was set up by `__devhold_list_init()` with [`List::free`] as its free
+/// function, and every node on it is the link of a `KBox<ListEntry<T>>` handed
+/// over by [`List::push`].
 #[pin_data(PinnedDrop)]
-pub struct List<T: Send> {
+pub struct List<T: Send + 'static> {
     #[pin]
     list: Opaque<bindings::devhold_list>,
     _entries: PhantomData<KBox<ListEntry<T>>>,
@@ -433,28 +475,20 @@ pub struct List<T: Send> {
 
 // SAFETY: The list's entries are `Send`, and the C list may be used and
 // finished from any thread.
-unsafe impl<T: Send> Send for List<T> {}
+unsafe impl<T: Send + 'static> Send for List<T> {}
 
 // SAFETY: `push`, `drain` and `flush` through `&List` synchronise on the C
 // side; the entries they move between threads are `Send`.
-unsafe impl<T: Send> Sync for List<T> {}
+unsafe impl<T: Send + 'static> Sync for List<T> {}
 
-impl<T: Send> List<T> {
-    /// Creates a list, draining itself from its own work item when
-    /// `auto_drain` is set. Use [`new_devhold_list!`](crate::new_devhold_list).
-    ///
-    /// Context: process context.
-    pub fn new(
-        auto_drain: bool,
+impl<T: Send + 'static> List<T> {
+    fn init(
+        flags: u32,
         name: &'static CStr,
         key: Pin<&'static LockClassKey>,
     ) -> impl PinInit<Self> {
-        let flags = if auto_drain {
-            bindings::DEVHOLD_LIST_AUTO_DRAIN
-        } else {
-            0
-        };
-
+        // INVARIANT: The list is set up with `Self::free`, and nothing is on
+        // it yet.
         pin_init!(Self {
             // SAFETY: `list` is valid for writes and pinned; `name` and `key`
             // are static, as the C side keeps pointers to them.
@@ -471,12 +505,30 @@ impl<T: Send> List<T> {
         })
     }
 
+    /// Creates a list drained by [`List::drain`] or [`List::flush`].
+    ///
+    /// Use [`new_devhold_list!`](crate::new_devhold_list).
+    pub fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
+        Self::init(0, name, key)
+    }
+
+    /// Creates a list that drains itself from its own work item after the
+    /// first push to an empty list.
+    ///
+    /// Use [`new_devhold_auto_drain_list!`](crate::new_devhold_auto_drain_list).
+    pub fn new_auto_drain(
+        name: &'static CStr,
+        key: Pin<&'static LockClassKey>,
+    ) -> impl PinInit<Self> {
+        Self::init(bindings::DEVHOLD_LIST_AUTO_DRAIN, name, key)
+    }
+
     /// Frees one entry.
     ///
     /// # Safety
     ///
-    /// `node` is the link of a `KBox<ListEntry<T>>` that [`List::push`]
-    /// handed over, passed once by the drain.
+    /// `node` is the link of a `KBox<ListEntry<T>>` that [`List::push`] handed
+    /// over, passed once by the drain.
     unsafe extern "C" fn free(node: *mut bindings::llist_node) {
         // SAFETY: By the safety requirements `node` is the `node` field of a
         // `ListEntry<T>`.
@@ -491,14 +543,14 @@ impl<T: Send> List<T> {
     ///
     /// Returns `true` when the list was empty.
     ///
-    /// Context: any context but NMI.
+    /// Any context but NMI.
     pub fn push(&self, entry: KBox<ListEntry<T>>) -> bool {
         let entry = KBox::into_raw(entry);
 
-        // INVARIANT: The node handed over is the link of a
-        // `KBox<ListEntry<T>>`.
-        // SAFETY: The list is set up (type invariants); the node is valid
-        // until the drain frees its entry.
+        // INVARIANT: The node handed over is the link of a `KBox<ListEntry<T>>`.
+        // SAFETY: `entry` is valid, from `KBox::into_raw()`; the list is set up
+        // (type invariants); the node stays valid until the drain frees its
+        // entry.
         unsafe {
             bindings::devhold_list_push(
                 self.list.get(),
@@ -511,21 +563,25 @@ impl<T: Send> List<T> {
     ///
     /// Returns how many it dropped.
     ///
-    /// Context: process context.
+    /// Process context.
     pub fn drain(&self) -> usize {
         // SAFETY: The list is set up (type invariants).
         unsafe { bindings::devhold_list_drain(self.list.get()) }
     }
 
-    /// Waits until every entry pushed so far is dropped.
+    /// Waits for the list's work item and drops what is left.
     ///
-    /// Context: process context, may sleep.
+    /// Entries that a [`List::drain`] in another thread took meanwhile may
+    /// still be being dropped when this returns.
+    ///
+    /// Process context, may sleep.
     pub fn flush(&self) {
         // SAFETY: The list is set up (type invariants).
         unsafe { bindings::devhold_list_flush(self.list.get()) };
     }
 
     /// Returns whether no entry waits (a snapshot).
+    #[inline]
     pub fn is_empty(&self) -> bool {
         // SAFETY: The list is set up (type invariants).
         unsafe { bindings::devhold_list_empty(self.list.get()) }
@@ -533,28 +589,43 @@ impl<T: Send> List<T> {
 }
 
 #[pinned_drop]
-impl<T: Send> PinnedDrop for List<T> {
+impl<T: Send + 'static> PinnedDrop for List<T> {
+    /// Drops the entries still on the list. Process context, may sleep.
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: The list is set up (type invariants) and finished once,
-        // here; this drops the entries still on it and waits for its work.
+        self.flush();
+        // SAFETY: The list is set up (type invariants), empty but for entries
+        // a concurrent push may still add (dropped too), and finished once,
+        // here.
         unsafe { bindings::devhold_list_fini(self.list.get()) };
     }
 }
 
-/// Creates a [`List`] initialiser with a lock class of its own.
-///
-/// `new_devhold_list!(auto_drain)` or `new_devhold_list!(auto_drain, "name")`.
+/// Creates a [`List`] initialiser, drained by hand, with a lock class of its
+/// own: `new_devhold_list!()` or `new_devhold_list!("name")`.
 #[macro_export]
 macro_rules! new_devhold_list {
-    ($auto_drain:expr $(, $name:literal)? $(,)?) => {
+    ($($name:literal)?) => {
         $crate::devhold::List::new(
-            $auto_drain,
             $crate::optional_name!($($name)?),
             $crate::static_lock_class!(),
         )
     };
 }
 pub use new_devhold_list;
+
+/// Creates a [`List`] initialiser that drains itself, with a lock class of its
+/// own: `new_devhold_auto_drain_list!()` or
+/// `new_devhold_auto_drain_list!("name")`.
+#[macro_export]
+macro_rules! new_devhold_auto_drain_list {
+    ($($name:literal)?) => {
+        $crate::devhold::List::new_auto_drain(
+            $crate::optional_name!($($name)?),
+            $crate::static_lock_class!(),
+        )
+    };
+}
+pub use new_devhold_auto_drain_list;
 
 #[macros::kunit_tests(rust_devhold)]
 mod tests {
@@ -567,7 +638,8 @@ mod tests {
                 Relaxed, //
             },
             new_spinlock_irq,
-            Arc, //
+            Arc,
+            Completion, //
         },
         workqueue, //
     };
@@ -581,6 +653,11 @@ mod tests {
         }
     }
 
+    fn misuse() -> i32 {
+        // SAFETY: `devhold_misuse` is an `atomic_t` of the C side.
+        unsafe { bindings::atomic_read(&raw const bindings::devhold_misuse) }
+    }
+
     #[test]
     fn hold_put_under_spinlock_irq() -> Result {
         let domain = Domain::new_counted(c"rust_devhold_test")?;
@@ -590,6 +667,8 @@ mod tests {
 
         let lock = KBox::pin_init(new_spinlock_irq!(Some(hold)), GFP_KERNEL)?;
         drop(reg);
+        // The hold still gives the device it keeps.
+        assert!(lock.lock().as_ref().is_some_and(|h| !h.as_raw().is_null()));
         drop(lock.lock().take());
         domain.flush();
         assert_eq!(domain.holds(), 0);
@@ -598,16 +677,18 @@ mod tests {
 
     #[test]
     fn hold_into_raw_from_raw() -> Result {
-        let domain = Domain::new(c"rust_devhold_test")?;
+        let domain = Domain::new_pinning(c"rust_devhold_test")?;
         let reg = faux::Registration::new(c"rust_devhold_test", None)?;
-        let raw = domain
-            .hold_device(reg.as_ref().as_ref(), None, GFP_KERNEL)?
-            .into_raw();
+        let hold = domain.hold_device(reg.as_ref().as_ref(), None, GFP_KERNEL)?;
+        let obj = NonNull::from(&*hold);
+        let raw = hold.into_raw();
+
         domain.flush();
         // `into_raw()` did not put the hold.
         assert_eq!(domain.holds(), 1);
-        // SAFETY: `raw` is the live hold `into_raw()` handed over.
-        drop(unsafe { Hold::from_raw(raw) });
+        // SAFETY: `raw` is the live hold `into_raw()` handed over, with its
+        // reference on `obj`.
+        drop(unsafe { Hold::from_raw(raw, obj) });
         domain.flush();
         assert_eq!(domain.holds(), 0);
         Ok(())
@@ -617,7 +698,7 @@ mod tests {
     fn wait_idle_waits_for_objects() -> Result {
         let domain = Domain::new_counted(c"rust_devhold_test")?;
         let released = Arc::new(Atomic::new(0), GFP_KERNEL)?;
-        let obj = domain.count();
+        let obj = domain.count_object();
         let seen = released.clone();
 
         assert_eq!(domain.objs(), 1);
@@ -632,12 +713,55 @@ mod tests {
     }
 
     #[test]
-    fn barrier_of_other_domain_in_section() -> Result {
+    fn counted_drop_uncounts() -> Result {
+        let domain = Domain::new_counted(c"rust_devhold_test")?;
+        let misused = misuse();
+
+        drop(domain.count_object());
+        assert_eq!(domain.objs(), 0);
+        domain.wait_idle()?;
+        assert_eq!(misuse(), misused);
+        Ok(())
+    }
+
+    #[test]
+    fn barrier_waits_for_section() -> Result {
+        let domain = Arc::new(Domain::new_counted(c"rust_devhold_test")?, GFP_KERNEL)?;
+        let entered = Arc::pin_init(Completion::new(), GFP_KERNEL)?;
+        let go = Arc::pin_init(Completion::new(), GFP_KERNEL)?;
+        let ended = Arc::new(Atomic::new(0), GFP_KERNEL)?;
+
+        let (d, e, g, end) = (domain.clone(), entered.clone(), go.clone(), ended.clone());
+        workqueue::system().try_spawn(GFP_KERNEL, move || {
+            d.release_section(|| {
+                e.complete_all();
+                g.wait_for_completion();
+                // The last thing of the section.
+                end.store(1, Relaxed);
+            });
+        })?;
+        entered.wait_for_completion();
+        let g = go.clone();
+        workqueue::system().try_spawn(GFP_KERNEL, move || g.complete_all())?;
+        // The section had started: the barrier returns after it ended.
+        domain.barrier()?;
+        assert_eq!(ended.load(Relaxed), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn barrier_in_own_section_refused() -> Result {
         let a = Domain::new_counted(c"rust_devhold_test_a")?;
         let b = Domain::new_counted(c"rust_devhold_test_b")?;
+        let misused = misuse();
 
+        // Another domain's barrier is fine inside a section, and so is nesting.
         assert_eq!(a.release_section(|| b.barrier()), Ok(()));
         assert_eq!(a.release_section(|| b.release_section(|| 7)), 7);
+        assert_eq!(misuse(), misused);
+        // Its own would wait for itself: refused, with a warning.
+        assert_eq!(a.release_section(|| a.barrier()), Err(EDEADLK));
+        assert_eq!(misuse(), misused + 1);
         a.barrier()?;
         Ok(())
     }
@@ -645,7 +769,7 @@ mod tests {
     #[test]
     fn list_drain() -> Result {
         let dropped = Arc::new(Atomic::new(0), GFP_KERNEL)?;
-        let list = KBox::pin_init(new_devhold_list!(false), GFP_KERNEL)?;
+        let list = KBox::pin_init(new_devhold_list!(), GFP_KERNEL)?;
         let lock = KBox::pin_init(new_spinlock_irq!(()), GFP_KERNEL)?;
 
         assert!(list.push(ListEntry::new(Dropped(dropped.clone()), GFP_KERNEL)?));
@@ -671,7 +795,10 @@ mod tests {
     #[test]
     fn list_auto_drain() -> Result {
         let dropped = Arc::new(Atomic::new(0), GFP_KERNEL)?;
-        let list = KBox::pin_init(new_devhold_list!(true, "rust_devhold_auto"), GFP_KERNEL)?;
+        let list = KBox::pin_init(
+            new_devhold_auto_drain_list!("rust_devhold_auto"),
+            GFP_KERNEL,
+        )?;
 
         for _ in 0..3 {
             list.push(ListEntry::new(Dropped(dropped.clone()), GFP_KERNEL)?);

@@ -4,14 +4,18 @@
 //!
 //! The Rust counterpart of drm_test_unload: a platform driver that binds to
 //! the device `drm_test_unload_rs.0` (test_devhold_holder registers it with
-//! `create=1`) and, at probe, creates a GPU VM for the device's lifetime, as
-//! Tyr does. The VM holds the DRM device, not the module, and the device's
-//! release runs this module's code (the drop of its device data).
+//! `create=1`) and, at probe, creates a GPU VM for as long as it is bound, as
+//! Tyr does. The VM holds the DRM device, not the module, and the VM's free
+//! and the device's release run this module's code (`GpuVm::<TestVm>`'s
+//! free, the drop of the device data).
 //!
-//! Its module exit waits for its DRM devices through the module guard that
-//! `kernel::drm_module_platform_driver!` gives Tyr, [`drm::ModuleWait`],
-//! unless the parameter `nowait` is set: the broken control of the harness,
-//! which DRM's check of going modules must report.
+//! Its module exit waits for its DRM devices through [`drm::ModuleWait`], the
+//! guard that `kernel::drm_module_platform_driver!` gives Tyr, unless the
+//! parameter `nowait` is set: the broken control of the harness, which DRM's
+//! check of going modules must report. So that `nowait` can leave the guard
+//! out, the module is declared with `module_driver!` and a guard of its own
+//! rather than with `drm_module_platform_driver!`, which expands to the same
+//! with `drm::ModuleWait`.
 
 use kernel::{
     device::{

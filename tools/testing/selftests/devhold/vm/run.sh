@@ -38,8 +38,9 @@
 #                           QEMU_EXTRA is taken as well
 #   VM_EXTRA="PATH..."      more files or directories copied into /devhold
 #   VM_MAKE_ARGS="..."      more make variables for modules_install (split
-#                           on blanks), e.g. the Rust toolchain the kernel
-#                           was built with: RUSTC=... BINDGEN=...
+#                           on blanks, so no value may hold one), e.g. the
+#                           Rust toolchain the kernel was built with:
+#                           RUSTC=... BINDGEN=...
 #   VM_KEEP=1               keep the per-run work directory (stage image)
 #   DEVHOLD_CACHE           cache directory (default ~/.cache/devhold)
 #
