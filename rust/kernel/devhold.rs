@@ -16,6 +16,19 @@
 //!
 //! A [`List`] drops entries pushed from any context later, in process context.
 //!
+//! # Where releases end
+//!
+//! The calls here are generic or inlined, so they run in the crate that makes
+//! them, and return into it. A provider's module exit that waits for its domain
+//! ([`Domain::wait_idle`], DRM's `drm_module_wait()`) covers everything up to
+//! the end of a release section, or up to the put of a hold, but not the return
+//! into the caller after it: if the caller is the provider module's own code
+//! (its work item dropping the last [`Hold`] of its own device, a release
+//! section it ends itself), the module may be gone by then. Release sections
+//! belong in code that stays loaded, as DRM's built-in `drm_dev_release()`;
+//! holds are for other modules' devices, or are dropped where the module's
+//! exit waits for the dropper (its own queue, drained after the wait).
+//!
 //! C header: [`include/linux/devhold.h`](srctree/include/linux/devhold.h).
 //! See also [`Documentation/core-api/devhold.rst`](srctree/Documentation/core-api/devhold.rst).
 
@@ -142,7 +155,8 @@ impl Domain {
         })?;
 
         // SAFETY: `hold` is a live hold, handed over; it owns a reference on
-        // `dev` until it is put.
+        // `dev` until it is put, by `put_device()` on the worker, which may
+        // release a `struct device` in any task.
         Ok(unsafe { Hold::from_raw(hold, NonNull::from(dev)) })
     }
 
@@ -162,9 +176,9 @@ impl Domain {
     /// Runs `f` in a release section of the domain.
     ///
     /// [`Domain::barrier`] waits for the release sections that have started.
-    /// Sections may sleep and may nest.
+    /// Sections may sleep and may nest. See [where releases end](self#where-releases-end).
     ///
-    /// Any context but NMI.
+    /// Any context but NMI where RCU is watching.
     pub fn release_section<R>(&self, f: impl FnOnce() -> R) -> R {
         // SAFETY: By the type invariants the domain is live.
         unsafe { release_section(self.ptr, f) }
@@ -229,12 +243,8 @@ impl Drop for Domain {
 
 /// Runs `f` in a release section of `domain`.
 ///
-/// This is generic, so it is instantiated in the crate that calls it: after
-/// the section ends, the code returns into that crate. A module whose exit
-/// waits for this domain must therefore not end sections of it from its own
-/// code when the module could be gone by then (see "Where a release section
-/// begins and ends" in the devhold documentation): DRM ends the sections of a
-/// driver's devices in `drm_dev_release()`, which is built in.
+/// Generic: it returns into the caller's crate after the section ends (see
+/// [where releases end](self#where-releases-end)).
 ///
 /// # Safety
 ///
@@ -244,11 +254,11 @@ unsafe fn release_section<R>(
     domain: NonNull<bindings::devhold_domain>,
     f: impl FnOnce() -> R,
 ) -> R {
-    let section = Opaque::<bindings::devhold_release_section>::zeroed();
+    let section = core::pin::pin!(Opaque::<bindings::devhold_release_section>::zeroed());
 
-    // SAFETY: `domain` is allocated, by the safety requirements. `section`
-    // stays at this address until the section ends below: the C side links it
-    // on the current task's list of sections, and it is never moved.
+    // SAFETY: `domain` is allocated, by the safety requirements. `section` is
+    // pinned until the section ends below: the C side links it on the current
+    // task's list of sections.
     unsafe { bindings::devhold_release_begin(domain.as_ptr(), section.get()) };
     let ret = f();
     // SAFETY: The section began above, in this task and context; the C side
@@ -262,7 +272,9 @@ unsafe fn release_section<R>(
 /// It is uncounted inside a release section of the domain, as the very last
 /// step of the object's release: when it is dropped, or by
 /// [`Counted::release`], which runs the rest of the release in that section
-/// too.
+/// too. Either may run in any context where a `spinlock_t` may be taken (on
+/// PREEMPT_RT not in hardirq or under a raw spinlock), but NMI, where RCU is
+/// watching. See [where releases end](self#where-releases-end).
 ///
 /// # Invariants
 ///
@@ -281,22 +293,21 @@ unsafe impl Sync for Counted {}
 impl Counted {
     /// Runs `f` in a release section of the domain, then uncounts the object
     /// inside that section: the end of the object's release.
-    ///
-    /// Any context where a spinlock may be taken, but NMI.
     pub fn release<R>(self, f: impl FnOnce() -> R) -> R {
         let this = ManuallyDrop::new(self);
+        let domain = this.domain;
+        let release = || {
+            let ret = f();
+            // SAFETY: Once (`this` is never dropped), inside the section that
+            // `release_section()` runs this closure in.
+            unsafe { this.uncount() };
+            ret
+        };
 
         // SAFETY: By the type invariants the domain is allocated while `this`
-        // counts its object, which it does until `uncount()` inside the
-        // section; the section keeps the domain allocated after that. `this`
-        // is not dropped, so the object is uncounted once.
-        unsafe {
-            release_section(this.domain, || {
-                let ret = f();
-                this.uncount();
-                ret
-            })
-        }
+        // counts its object, which it does until the uncount inside the
+        // section; the section keeps the domain allocated after that.
+        unsafe { release_section(domain, release) }
     }
 
     /// # Safety
@@ -311,18 +322,24 @@ impl Counted {
 
 impl Drop for Counted {
     fn drop(&mut self) {
+        let domain = self.domain;
+        // SAFETY: Once, here, inside the section that `release_section()` runs
+        // this closure in.
+        let uncount = || unsafe { self.uncount() };
+
         // SAFETY: By the type invariants the domain is allocated until the
-        // object is uncounted, which happens once, here, inside the section.
-        unsafe { release_section(self.domain, || self.uncount()) };
+        // object is uncounted, inside the section.
+        unsafe { release_section(domain, uncount) };
     }
 }
 
 /// A hold on a provider's object `T`: a reference with a deferred put.
 ///
 /// The hold owns a reference on its object, so it gives access to it. Dropping
-/// a [`Hold`] is safe in any context but NMI (hardirq, IRQs off, under
-/// spinlocks, in reclaim): the reference is dropped later by the release work
-/// of the hold's domain, in process context.
+/// a [`Hold`] is safe in any context but NMI where RCU is watching (hardirq,
+/// IRQs off, under spinlocks, in reclaim): the reference is dropped later by
+/// the release work of the hold's domain, in process context. See
+/// [where releases end](self#where-releases-end).
 ///
 /// # Examples
 ///
@@ -352,8 +369,9 @@ pub struct Hold<T: ?Sized> {
     obj: NonNull<T>,
 }
 
-// SAFETY: Moving a `Hold<T>` to another thread gives that thread `&T`, and its
-// put may release `T` on the domain's worker: `T: Sync + Send`, as for `ARef`.
+// SAFETY: Moving a `Hold<T>` to another thread gives that thread `&T` (so
+// `T: Sync`) and lets it drop the hold (`T: Send`, as for `ARef`). That the put
+// releases `T` on the domain's worker is a requirement of `from_raw`.
 unsafe impl<T: ?Sized + Sync + Send> Send for Hold<T> {}
 
 // SAFETY: `&Hold<T>` gives `&T` only.
@@ -366,7 +384,8 @@ impl<T: ?Sized> Hold<T> {
     ///
     /// `hold` must be a live hold (from `devhold_get()` or a wrapper of it)
     /// that the caller owns and hands over, and it must own a reference that
-    /// keeps `obj` valid until it is put.
+    /// keeps `obj` valid until it is put. Its put releases that reference from
+    /// the domain's worker: releasing `T` there must be sound.
     pub unsafe fn from_raw(hold: *mut bindings::devhold, obj: NonNull<T>) -> Self {
         // INVARIANT: Given by the safety requirements.
         Self {
@@ -593,9 +612,8 @@ impl<T: Send + 'static> PinnedDrop for List<T> {
     /// Drops the entries still on the list. Process context, may sleep.
     fn drop(self: Pin<&mut Self>) {
         self.flush();
-        // SAFETY: The list is set up (type invariants), empty but for entries
-        // a concurrent push may still add (dropped too), and finished once,
-        // here.
+        // SAFETY: The list is set up (type invariants); `flush()` emptied it,
+        // and nothing can push while we have `&mut`. Finished once, here.
         unsafe { bindings::devhold_list_fini(self.list.get()) };
     }
 }
@@ -665,10 +683,15 @@ mod tests {
         let hold = domain.hold_device(reg.as_ref().as_ref(), None, GFP_KERNEL)?;
         assert_eq!(domain.holds(), 1);
 
+        let dev: &device::Device<device::Bound> = reg.as_ref().as_ref();
+        let dev = NonNull::from(dev);
         let lock = KBox::pin_init(new_spinlock_irq!(Some(hold)), GFP_KERNEL)?;
         drop(reg);
         // The hold still gives the device it keeps.
-        assert!(lock.lock().as_ref().is_some_and(|h| !h.as_raw().is_null()));
+        assert!(lock
+            .lock()
+            .as_ref()
+            .is_some_and(|h| NonNull::from(&**h) == dev.cast()));
         drop(lock.lock().take());
         domain.flush();
         assert_eq!(domain.holds(), 0);
@@ -717,10 +740,26 @@ mod tests {
         let domain = Domain::new_counted(c"rust_devhold_test")?;
         let misused = misuse();
 
+        // (That the drop uncounts inside a section is not observable here.)
         drop(domain.count_object());
         assert_eq!(domain.objs(), 0);
         domain.wait_idle()?;
         assert_eq!(misuse(), misused);
+        Ok(())
+    }
+
+    #[test]
+    fn counted_release_runs_in_section() -> Result {
+        let domain = Domain::new_counted(c"rust_devhold_test")?;
+        let misused = misuse();
+
+        // Inside the domain's own section, its barrier is refused (a warning).
+        assert_eq!(
+            domain.count_object().release(|| domain.barrier()),
+            Err(EDEADLK)
+        );
+        assert_eq!(misuse(), misused + 1);
+        assert_eq!(domain.objs(), 0);
         Ok(())
     }
 
@@ -785,10 +824,12 @@ mod tests {
         assert_eq!(dropped.load(Relaxed), 2);
         assert!(list.is_empty());
 
-        // Dropping the list drops what is still on it.
+        // Dropping the list drops what is still on it, and is no misuse.
+        let misused = misuse();
         list.push(ListEntry::new(Dropped(dropped.clone()), GFP_KERNEL)?);
         drop(list);
         assert_eq!(dropped.load(Relaxed), 3);
+        assert_eq!(misuse(), misused);
         Ok(())
     }
 

@@ -5,9 +5,10 @@
 //! The Rust counterpart of drm_test_unload: a platform driver that binds to
 //! the device `drm_test_unload_rs.0` (test_devhold_holder registers it with
 //! `create=1`) and, at probe, creates a GPU VM for as long as it is bound, as
-//! Tyr does. The VM holds the DRM device, not the module, and the VM's free
-//! and the device's release run this module's code (`GpuVm::<TestVm>`'s
-//! free, the drop of the device data).
+//! Tyr does. The VM holds the DRM device, not the module, and so does a
+//! `drm::Device::hold()` kept while bound; the VM's free and the device's
+//! release run this module's code (`GpuVm::<TestVm>`'s free, the drop of the
+//! device data).
 //!
 //! Its module exit waits for its DRM devices through [`drm::ModuleWait`], the
 //! guard that `kernel::drm_module_platform_driver!` gives Tyr, unless the
@@ -18,6 +19,7 @@
 //! with `drm::ModuleWait`.
 
 use kernel::{
+    devhold::Hold,
     device::{
         Core,
         DeviceContext, //
@@ -115,8 +117,10 @@ impl DriverGpuVm for TestVm {
 
 #[pin_data]
 struct TestData<'bound> {
-    /// A kernel VM for the device's lifetime, as drivers create at probe.
+    /// A kernel VM while bound, as drivers create at probe.
     _vm: UniqueRefGpuVm<TestVm>,
+    /// A hold of the device while bound, put from the devhold worker at unbind.
+    _hold: Hold<TestDevice>,
     _reg: drm::Registration<'bound, TestDriver>,
 }
 
@@ -158,11 +162,17 @@ impl platform::Driver for TestDriver {
             TestVm,
         )?;
 
+        let hold = drm.hold(GFP_KERNEL)?;
+
         // SAFETY: The registration is kept in the driver data, dropped when the device is
         // unbound; it is never forgotten.
         let reg = unsafe { drm::Registration::new(pdev.as_ref(), drm, (), 0)? };
 
-        Ok(TestData { _vm: vm, _reg: reg })
+        Ok(TestData {
+            _vm: vm,
+            _hold: hold,
+            _reg: reg,
+        })
     }
 }
 
