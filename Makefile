@@ -23,6 +23,8 @@
 #   make users          arm64 cross build of the changed drm_gpuvm users
 #                       (panthor, imagination, msm, nouveau) with W=1
 #   make static         checkpatch, kernel-doc, sparse + W=1, DRM unload waits
+#   make gate-selftest  feed every judge of the gate the broken inputs it
+#                       exists for (each must say FAILED) and clean ones
 #   make drm-kunitconfig  DRM's own .kunitconfig (UML), as DRM's CI runs it
 #   make baseline       run the tiers on the unpatched base, rewrite
 #                       devtools/baseline/*.txt (known base failures)
@@ -51,6 +53,7 @@ KDIR ?=
 JOBS ?= $(shell nproc)
 TIERS ?= x86_64 x86_64-lib rust
 BASE_TIERS ?= uml x86_64
+BASE_RUNS ?= 3
 O ?= build
 WORK := $(O)/work
 RES := $(O)/results
@@ -86,7 +89,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 # starts as a copy of x86_64, vm boots it), and the machines have 2 cores.
 .NOTPARALLEL:
 
-.PHONY: uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
+.PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
 	baseline-x86_64 series bisect-check export mutants bench \
 	assemble deps base clean help
@@ -105,6 +108,11 @@ assemble:
 
 export:
 	devtools/export.sh $(WORK)
+
+# The judges of the gate, fed canned broken and clean inputs (seconds).
+gate-selftest:
+	@mkdir -p $(RES)
+	devtools/gate-selftest/run.py $(RES)
 
 # One KUnit tier on the assembled tree, judged against the baseline.
 # The x86_64-lib kernel starts as a copy of the x86_64 tier's build: kbuild
@@ -184,7 +192,16 @@ baseline: $(addprefix baseline-,$(BASE_TIERS))
 baseline-uml baseline-x86_64: baseline-%:
 	@mkdir -p $(RES)
 	devtools/kunit.sh "$(base_dir)" $* $(O)/base-$* $(RES)/base-$* $(CONFIGS_$*) || true
-	devtools/compare.py --make-baseline $* $(RES)/base-$*.cases devtools/baseline/$*.txt
+	cp $(O)/base-$*/test.log $(RES)/base-$*.test.log
+	for i in $$(seq 2 $(BASE_RUNS)); do \
+		KUNIT_CMD=exec devtools/kunit.sh "$(base_dir)" $* $(O)/base-$* $(RES)/base-$*-$$i \
+			$(CONFIGS_$*) || true; \
+		cp $(O)/base-$*/test.log $(RES)/base-$*-$$i.test.log; done
+	devtools/compare.py --make-baseline $* devtools/baseline/$*.txt $(RES)/base-$*.cases \
+		$$(for i in $$(seq 2 $(BASE_RUNS)); do echo $(RES)/base-$*-$$i.cases; done)
+	tools/testing/selftests/devhold/vm/kreport.py --kunit \
+		--make-known devtools/baseline/$*.reports $(RES)/base-$*.test.log \
+		$$(for i in $$(seq 2 $(BASE_RUNS)); do echo $(RES)/base-$*-$$i.test.log; done)
 	if [ $* = x86_64 ]; then \
 		$(MAKE) --no-print-directory assemble && \
 		VM_KSRC="$(base_dir)" devtools/vm.sh $(WORK) $(O)/base-x86_64 $(RES)/base igt; \

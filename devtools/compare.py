@@ -2,29 +2,37 @@
 """Compare a tier's KUnit results with the base's known-failure baseline.
 
   compare.py TIER CASES BASELINE [RETRY_CASES...]
-                                          gate: exit 1 on a regression; a case
-                                          of an upstream suite that passes in
-                                          a RETRY_CASES run counts as flaky
-  compare.py --make-baseline TIER CASES BASELINE
-                                          rewrite BASELINE from a base run,
-                                          keeping the reasons already written
+                                          gate: exit 1 on a regression;
+                                          RETRY_CASES (an upstream suite run
+                                          again alone) only tell an
+                                          order-dependent failure from a
+                                          plain one, they excuse nothing
+  compare.py --make-baseline TIER BASELINE CASES...
+                                          rewrite BASELINE from one or more
+                                          runs of the base, keeping the
+                                          reasons and MIN lines written there
 
-BASELINE lines:  FAIL <suite.case> <reason>   a case failing on the base
-                 FLAKY <pattern> <reason>      cases (fnmatch pattern) that fail
-                                               at random in these configurations,
-                                               on the base too; kept by hand
-                 SUITE <suite> <passed>        passed cases per suite on the base
-                 MIN <suite> <passed>          at least that many cases of a
-                                               project suite (not on the base)
-                                               pass; kept by hand
-The gate fails when a case fails that the baseline does not list, or when a
-suite passes fewer cases than on the base (a crash, a lost suite).  A listed
-case that now passes is reported.  Prints "<tier>: N passed, N failed,
-N skipped" and the new failures.
+BASELINE lines (a missing file, or a line of another form, is an error):
+  FAIL <suite.case> <reason>         fails in every run of the base
+  FLAKY <suite.case> <k>/<n> <reason>
+                                     failed in k of n runs of the base; one
+                                     case, named exactly (no patterns)
+  SUITE <suite> <passed>             cases of the suite, flaky ones not
+                                     counted, passing in every base run
+  MIN <suite> <passed>               a project suite (not on the base)
+                                     passes at least that many; by hand
+The gate fails when a case fails that the baseline does not list, when a
+suite passes fewer cases (flaky ones not counted) than its floor (a crash,
+a lost suite), and when a project suite (devtools/kunit/project.suites) that
+ran has no MIN line.  A listed case that now passes is reported.  Prints
+"<tier>: N passed, N failed, N skipped" and the failures.
 """
 import collections
-import fnmatch
+import os
+import re
 import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def read_cases(path):
@@ -44,91 +52,112 @@ def suite_of(case):
     return case.split('.', 1)[0]
 
 
-def read_baseline(path):
-    fails, suites, flaky, mins = {}, {}, {}, {}
+def project_suites():
     try:
-        with open(path) as f:
-            for line in f:
-                line = line.rstrip('\n')
-                if line.startswith('FAIL '):
-                    parts = line.split(None, 2)
-                    fails[parts[1]] = parts[2] if len(parts) > 2 else ''
-                elif line.startswith('FLAKY '):
-                    parts = line.split(None, 2)
-                    flaky[parts[1]] = parts[2] if len(parts) > 2 else ''
-                elif line.startswith('SUITE '):
-                    _, name, n = line.split()
-                    suites[name] = int(n)
-                elif line.startswith('MIN '):
-                    _, name, n = line.split()[:3]
-                    mins[name] = int(n)
-    except FileNotFoundError:
-        pass
-    return fails, suites, flaky, mins
+        with open(os.path.join(HERE, 'kunit', 'project.suites')) as f:
+            return {ln.strip() for ln in f if ln.strip()}
+    except OSError:
+        return set()
 
 
-def is_flaky(name, flaky):
-    return any(fnmatch.fnmatchcase(name, p) for p in flaky)
+PATTERN_CHARS = re.compile(r'[*?\[\]]')
 
 
-def passed_per_suite(cases):
+def read_baseline(path):
+    """(fails, suites, flaky, mins, errors) of a baseline file."""
+    fails, suites, flaky, mins, errors = {}, {}, {}, {}, []
+    try:
+        f = open(path)
+    except OSError as e:
+        return fails, suites, flaky, mins, [f'baseline {path}: {e.strerror}']
+    with f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip('\n')
+            where = f'{os.path.basename(path)}:{n}'
+            if not line.strip() or line.startswith('#'):
+                continue
+            parts = line.split(None, 2)
+            kind = parts[0]
+            if kind in ('FAIL', 'FLAKY') and len(parts) >= 2 and \
+                    PATTERN_CHARS.search(parts[1]):
+                errors.append(f'{where}: {parts[1]}: a pattern; name each case alone')
+            elif kind == 'FAIL' and len(parts) == 3:
+                fails[parts[1]] = parts[2]
+            elif kind == 'FLAKY' and len(parts) == 3 and \
+                    re.match(r'\d+/\d+ \S', parts[2]):
+                rate, reason = parts[2].split(None, 1)
+                flaky[parts[1]] = (rate, reason)
+            elif kind in ('SUITE', 'MIN') and len(line.split()) == 3 and \
+                    line.split()[2].isdigit():
+                (suites if kind == 'SUITE' else mins)[parts[1]] = int(line.split()[2])
+            else:
+                errors.append(f'{where}: not a baseline line: {line}')
+    return fails, suites, flaky, mins, errors
+
+
+def passed_per_suite(cases, skip=()):
     c = collections.Counter()
     for name, status in cases.items():
-        if status == 'PASS':
+        if status == 'PASS' and name not in skip:
             c[suite_of(name)] += 1
     return c
 
 
-def make_baseline(tier, cases_path, base_path):
-    cases = read_cases(cases_path)
-    old, _, flaky, mins = read_baseline(base_path)
+def make_baseline(tier, base_path, *cases_paths):
+    runs = [read_cases(p) for p in cases_paths]
+    old, _, old_flaky, mins, _ = read_baseline(base_path)
+    names = sorted(set().union(*runs))
+    n = len(runs)
+    fails, flaky = {}, {}
+    for name in names:
+        bad = sum(1 for r in runs if r.get(name, 'MISSING') not in ('PASS', 'SKIP'))
+        if bad == n:
+            fails[name] = old.get(name, 'TODO: reason')
+        elif bad:
+            reason = old_flaky.get(name, (None, 'TODO: reason'))[1]
+            flaky[name] = (f'{bad}/{n}', reason)
+    floors = None
+    for r in runs:
+        got = passed_per_suite(r, flaky)
+        floors = got if floors is None else \
+            collections.Counter({s: min(floors.get(s, 0), got.get(s, 0))
+                                 for s in set(floors) | set(got)})
     with open(base_path, 'w') as f:
         f.write(f'# KUnit baseline of the {tier} tier on the unpatched base, '
-                'written by "make baseline".\n')
-        f.write('# FAIL <case> <reason>: fails on the base; the reason is '
-                'written by hand and kept across runs.\n')
-        f.write('# FLAKY <pattern> <reason>: fails at random here, base too; kept.\n')
-        f.write('# SUITE <suite> <passed>: cases passing on the base.\n')
-        f.write('# MIN <suite> <passed>: a project suite passes at least that many; kept.\n')
-        for pattern, reason in sorted(flaky.items()):
-            f.write(f'FLAKY {pattern} {reason}\n')
-        for suite, n in sorted(mins.items()):
-            f.write(f'MIN {suite} {n}\n')
-        for name in sorted(cases):
-            if cases[name] not in ('PASS', 'SKIP') and not is_flaky(name, flaky):
-                reason = old.get(name, 'TODO: reason')
-                f.write(f'FAIL {name} {reason}\n')
-        for suite, n in sorted(passed_per_suite(cases).items()):
-            f.write(f'SUITE {suite} {n}\n')
-    print(f'{tier}: baseline written to {base_path}')
+                f'written by "make baseline" from {n} run(s).\n')
+        f.write('# FAIL <case> <reason>: fails in every run of the base; the '
+                'reason is written by hand and kept.\n')
+        f.write('# FLAKY <case> <k>/<n> <reason>: failed in k of n base runs; '
+                'the reason is kept.\n')
+        f.write('# SUITE <suite> <passed>: cases passing in every base run, '
+                'flaky ones not counted.\n')
+        f.write('# MIN <suite> <passed>: a project suite passes at least that '
+                'many; kept.\n')
+        for name, (rate, reason) in sorted(flaky.items()):
+            f.write(f'FLAKY {name} {rate} {reason}\n')
+        for suite, m in sorted(mins.items()):
+            f.write(f'MIN {suite} {m}\n')
+        for name, reason in sorted(fails.items()):
+            f.write(f'FAIL {name} {reason}\n')
+        for suite, m in sorted((floors or {}).items()):
+            if m:
+                f.write(f'SUITE {suite} {m}\n')
+    print(f'{tier}: baseline written to {base_path} from {n} run(s)')
     return 0
 
 
 def gate(tier, cases_path, base_path, *retry_paths):
     cases = read_cases(cases_path)
-    fails, suites, flaky, mins = read_baseline(base_path)
-    retried = {}
+    fails, suites, flaky, mins, errors = read_baseline(base_path)
+    alone = {}
     for path in retry_paths:
         try:
-            for name, status in read_cases(path).items():
-                if status == 'PASS':
-                    retried[name] = status
+            alone.update(read_cases(path))
         except FileNotFoundError:
             pass
-    # A case of an upstream suite that passes when its suite runs again.
-    for name, status in list(cases.items()):
-        if status not in ('PASS', 'SKIP') and name in retried:
-            print(f'{tier}: note: {name} failed ({status}) and passed when '
-                  'its suite ran again: flaky')
-            cases[name] = 'PASS'
-    for name in retried:
-        if name not in cases:
-            print(f'{tier}: note: {name} was lost and passed when its suite '
-                  'ran again')
-            cases[name] = 'PASS'
     npass = sum(1 for s in cases.values() if s == 'PASS')
     nskip = sum(1 for s in cases.values() if s == 'SKIP')
-    bad = []
+    bad = [f'{tier}: FAILED {e}' for e in errors]
     known = 0
     for name, status in sorted(cases.items()):
         if status in ('PASS', 'SKIP'):
@@ -139,21 +168,31 @@ def gate(tier, cases_path, base_path, *retry_paths):
         if name in fails:
             known += 1
             continue
-        if is_flaky(name, flaky):
-            print(f'{tier}: note: {name} failed; it is listed as flaky')
+        if name in flaky and name in alone and alone[name] != 'PASS':
+            bad.append(f'{tier}: FAILED {name} ({status}; listed as flaky, '
+                       'but it fails in the full run and again alone)')
+            continue
+        if name in flaky:
+            print(f'{tier}: note: {name} failed; it failed in '
+                  f'{flaky[name][0]} base runs ({flaky[name][1]})')
             known += 1
             continue
-        bad.append(f'{tier}: FAILED {name} ({status})')
-    got = passed_per_suite(cases)
-    # A flaky case that failed this time is not a lost pass.
-    for name, status in cases.items():
-        if status not in ('PASS', 'SKIP') and is_flaky(name, flaky):
-            got[suite_of(name)] += 1
+        if alone.get(name) == 'PASS':
+            bad.append(f'{tier}: FAILED {name} ({status}; order-dependent: it '
+                       'fails in the full run and passes when its suite runs alone)')
+        else:
+            bad.append(f'{tier}: FAILED {name} ({status})')
+    got = passed_per_suite(cases, flaky)
     floors = [(s, n, f'the base passes {n}') for s, n in suites.items()]
     floors += [(s, n, f'at least {n} must') for s, n in mins.items()]
     for suite, n, why in sorted(floors):
         if got.get(suite, 0) < n:
-            bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} cases, {why}')
+            bad.append(f'{tier}: suite {suite} passed {got.get(suite, 0)} cases'
+                       f'{" (flaky ones not counted)" if any(suite_of(c) == suite for c in flaky) else ""}'
+                       f', {why}')
+    ran = {suite_of(c) for c in cases}
+    for suite in sorted((ran & project_suites()) - set(mins)):
+        bad.append(f'{tier}: project suite {suite} has no MIN line in {base_path}')
     if not cases:
         bad.append(f'{tier}: no results')
     for line in bad:
@@ -166,7 +205,7 @@ def gate(tier, cases_path, base_path, *retry_paths):
 def main():
     args = sys.argv[1:]
     if args and args[0] == '--make-baseline':
-        return make_baseline(*args[1:4])
+        return make_baseline(*args[1:])
     return gate(*args)
 
 

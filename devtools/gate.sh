@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole gate: the KUnit tiers judged against the base's known failures,
 # the VM harness (real module unloads), the no-THP build, the arm64 build of the drivers no tier configures, and
-# the static checks.  Closes with "N passed, N failed"
+# the static checks, and the self-test of the judges (make gate-selftest).
+# Closes with "N passed, N failed"
 # counting KUnit cases and checks; exits non-zero when anything failed.
+# GATE_TIMEOUT (seconds, default 90 min) bounds the whole: each step gets the
+# time left, and a step that runs out fails the gate by name.
 set -uo pipefail
 
 tiers=${1:-x86_64 x86_64-lib rust}
@@ -10,6 +13,8 @@ O=${O:-build}
 RES=$O/results
 mkdir -p "$RES"
 start=$(date +%s)
+. "$(dirname "$0")/gate-lib.sh"
+gate_limit "${GATE_TIMEOUT:-5400}"
 passed=0 failed=0
 declare -a lines=()
 
@@ -17,7 +22,7 @@ step() {	# NAME COMMAND...: run a make step, keep its output in $RES/NAME.out
 	local name=$1 t0=$SECONDS rc
 	shift
 	echo "=== gate: $name" >&2
-	"$@" >"$RES/$name.out" 2>&1
+	gate_bounded "$name" "$RES/$name.out" "$@"
 	rc=$?
 	tail -n 15 "$RES/$name.out"
 	lines+=("$name: exit $rc, $((SECONDS - t0)) s")
@@ -31,7 +36,7 @@ case " $tiers " in *" x86_64 "*)
 	# Bounded: a stalled download must not hang the gate.
 	(DEVHOLD_ARCHIVE=$(devtools/fetch-base.sh --archive-uri) &&
 		export DEVHOLD_ARCHIVE &&
-		timeout 1800 tools/testing/selftests/devhold/vm/mkroot.sh </dev/null
+		timeout "$(gate_cap 1800)" tools/testing/selftests/devhold/vm/mkroot.sh </dev/null
 	) >"$RES/mkroot.out" 2>&1 &
 	mkroot_pid=$!
 	trap '[ -z "$mkroot_pid" ] || kill "$mkroot_pid" 2>/dev/null' EXIT
@@ -99,6 +104,11 @@ else
 fi
 
 counted_step static
+
+# The judges above, fed the broken inputs each exists for (seconds).
+counted_step gate-selftest
+
+gate_time_verdict || failed=$((failed + 1))
 
 echo
 echo "gate summary ($(( $(date +%s) - start )) s):"

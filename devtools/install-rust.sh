@@ -30,6 +30,37 @@ sudo=
 # its builtin headers in libclang-common-19-dev.)
 sec_pkgs="rustc-web rust-web-src rustfmt-web rust-web-clippy"
 pkgs="$sec_pkgs libclang1-19 libclang-common-19-dev"
+
+# The packages below exist in this combination only on bookworm for amd64
+# (rustc-web is bookworm-security's; the wrapper runs x86_64 binaries): on
+# another host, say what is needed instead of failing half-way in apt.
+# shellcheck disable=SC1091
+codename=$(. /etc/os-release 2>/dev/null && echo "${ID:-}/${VERSION_CODENAME:-}")
+arch=$(dpkg --print-architecture 2>/dev/null || uname -m)
+if [ "$codename" != debian/bookworm ] || [ "$arch" != amd64 ]; then
+	# A toolchain set up by hand: make.vars naming programs that exist.
+	if [ -f "$rust/make.vars" ] && vars=$(cat "$rust/make.vars") &&
+		(for v in $vars; do [ -x "${v#*=}" ] || exit 1; done); then
+		echo "install-rust: not a bookworm amd64 host; using $rust/make.vars as it is" >&2
+		echo "$vars"
+		exit 0
+	fi
+	cat >&2 <<-EOF
+	install-rust: this host is ${codename:-unknown} $arch; install-rust.sh supports
+	Debian 12 (bookworm) on amd64 only.  It installs, from bookworm-security:
+	  $sec_pkgs
+	from bookworm: libclang1-19 libclang-common-19-dev; and downloads privately
+	(through the archive of the apt configuration) sid's bindgen and trixie's
+	libc6 for amd64, to run bindgen on trixie's dynamic loader.
+	Elsewhere, install a Rust toolchain that Linux 7.3 accepts (rustc, rustdoc,
+	rustfmt, clippy-driver, bindgen, libclang: "make LLVM= rustavailable" in
+	the base tree says what is missing) and write its programs' full paths into
+	$rust/make.vars, one line:
+	  RUSTC=... HOSTRUSTC=... RUSTDOC=... RUSTFMT=... CLIPPY_DRIVER=... BINDGEN=...
+	EOF
+	exit 1
+fi
+
 . "$(dirname "$0")/apt-private.sh"
 # shellcheck disable=SC2086
 missing=$(missing_pkgs $pkgs)

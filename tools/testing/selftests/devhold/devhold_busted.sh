@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Deliberately broken controls: each runs one unload scenario with a broken
-# variant of the test modules and must make the kernel report a use after
-# free, a module refcount WARN or an oops (drm_nowait: DRM's WARN about a
-# module that goes with devices alive).  The harness (vm/run.sh with
-# VM_EXPECT_FAILURE) boots a kernel per control and fails when the report
-# does not come: a test that cannot fail proves nothing.  The correct
-# variants of the same scenarios are cases of devhold_unload.sh.
+# variant of the test modules and must make the kernel report it: an oops
+# in the unloaded provider's code (nopin, nobarrier), module_put()'s
+# refcount WARN (ignored_get), DRM's WARN about a module that goes with
+# devices alive (drm_nowait, drm_rs_nowait).  The harness (vm/run.sh with
+# VM_EXPECT_FAILURE, the table in devtools/vm.sh) boots a kernel per
+# control and fails unless the control's own report comes and no other: a
+# test that cannot fail proves nothing.  The check here only decides when
+# the scenario is over (any report will do); the host judges which one it
+# was.  The correct variants of the same scenarios are cases of
+# devhold_unload.sh.
 #
 # Usage: devhold_busted.sh nopin|ignored_get|nobarrier|drm_nowait|drm_rs_nowait
 

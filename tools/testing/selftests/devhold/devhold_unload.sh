@@ -14,10 +14,15 @@
 #    reference goes; a hold that would pin the going module (in a domain
 #    of the pinning model) is refused.
 #
-# Then a torture loop of random iterations of both, a share of them with
+# Then a torture loop of random iterations of both, a quarter of them with
 # slab and page allocation fault injection aimed at the test modules, and a
 # module_init that fails while holders pin the still coming module.  The
-# kernel log is judged by the harness (vm/check-log.py), not here.
+# torture fails unless all ITERATIONS ran within SECONDS.  Fault injection
+# is counted by the injector itself (the failures failslab and
+# fail_page_alloc injected: their "times" counters), apart from the test
+# modules' own failures; the faults case and the torture's injected
+# iterations each need at least one injected failure.  The kernel log is
+# judged by the harness (vm/check-log.py), not here.
 #
 # Usage: devhold_unload.sh [ITERATIONS [SECONDS]]   (default 100, 600)
 
@@ -59,6 +64,12 @@ rmmod_wait() {	# within 150 s, or drop the holder to unblock it
 	wait $rmmod_pid
 }
 
+# Fault injection for the tasks that set make_it_fail (the test modules'
+# set-up and taking threads).  The injector counts down "times" by one per
+# failure it injects: fault_off adds what it injected since fault_on to
+# $injected.
+FI_TIMES=1000000
+injected=0 fault_is_on=0
 fault_on() {	# PERCENT
 	local f
 	for f in failslab fail_page_alloc; do
@@ -66,16 +77,23 @@ fault_on() {	# PERCENT
 		echo 1 > "$DBG/$f/task-filter"
 		echo N > "$DBG/$f/ignore-gfp-wait"
 		echo 0 > "$DBG/$f/verbose"
-		echo -1 > "$DBG/$f/times"
+		echo $FI_TIMES > "$DBG/$f/times"
 		echo "$1" > "$DBG/$f/probability"
 	done
 	[ -d "$DBG/fail_page_alloc" ] && echo 0 > "$DBG/fail_page_alloc/min-order"
+	fault_is_on=1
 }
 fault_off() {
-	local f
+	local f t
 	for f in failslab fail_page_alloc; do
-		[ -d "$DBG/$f" ] && echo 0 > "$DBG/$f/probability"
+		[ -d "$DBG/$f" ] || continue
+		echo 0 > "$DBG/$f/probability"
+		if [ $fault_is_on = 1 ]; then
+			t=$(cat "$DBG/$f/times" 2>/dev/null)
+			injected=$((injected + FI_TIMES - ${t:-$FI_TIMES}))
+		fi
 	done
+	fault_is_on=0
 }
 
 # Every count back to zero: holder empty, provider and its domain gone,
@@ -128,6 +146,60 @@ pinned() {	# NREFS TAIL_MS
 if pinned 32 0; then ok "pinned: rmmod fails while held, succeeds after"
 else fail "pinned: rmmod fails while held, succeeds after"; cleanup; fi
 
+# The unload wait must end with the last put, not at the end of one of its
+# report periods (devhold.wait_warn_secs): that is how a wait that missed
+# its wake-up would end.  The period is set back to 10 s and the holds are
+# dropped once the waiting task sleeps in a period that has just begun, so
+# that a missed wake-up would end the wait some 9 s after the drop.  The
+# bound (PROMPT_MS) is the second the wake-up is allowed, plus what the
+# release takes after the drop (the holder's random put delay, at most
+# 20 ms, and the release work), what rmmod or modprobe still does after the
+# wait, and TCG's slowness with KASAN and lockdep: the "ended N ms after
+# the drop" diagnostics give the figures.  A release tail, and the random
+# 1-4 s release delay of DEVHOLD_DEBUG_DELAY when it is on, add their own.
+PROMPT_MS=3000
+now_ms() {	# VAR: milliseconds since boot, without a fork
+	local up
+	read -r up _ </proc/uptime
+	printf -v "$1" %d $((10#${up/./} * 10))
+}
+sleeps_idle() {	# COMM: a task COMM sleeps in an idle wait ("I"), as the unload wait
+	local f s
+	for f in /proc/[0-9]*/stat; do
+		read -r s 2>/dev/null <"$f" || continue
+		[[ $s == *" ($1) I "* ]] && return 0
+	done
+	return 1
+}
+drop_in_new_period() {	# DOMAIN COMM: drop the holds; t_drop says when
+	local dom=$1 comm=$2 last rc=0
+	echo 10 > /sys/module/devhold/parameters/wait_warn_secs
+	last=$(dmesg | grep "domain $dom still busy" | tail -n 1)
+	# The period under way ends with a report; the next one is 10 s long.
+	until_true 15 '[ "$(dmesg | grep "domain $dom still busy" | tail -n 1)" != "$last" ]' ||
+		{ diag "no report after the period was set to 10 s"; rc=1; }
+	until_true 5 'sleeps_idle "$comm"' || { diag "$comm does not sleep in its wait"; rc=1; }
+	now_ms t_drop
+	ctl drop || rc=1
+	return $rc
+}
+prompt() {	# WHAT END_MS EXTRA_MS: WHAT ended within the bound after the drop
+	local bound=$((PROMPT_MS + $3))
+	[ "$(cat /sys/module/devhold/parameters/debug_delay 2>/dev/null)" = Y ] &&
+		bound=$((bound + 4000))
+	[ -n "$2" ] || { diag "$1: no end time"; return 1; }
+	diag "$1 ended $(($2 - t_drop)) ms after the drop (bound $bound ms)"
+	[ $(($2 - t_drop)) -le $bound ] || { diag "$1: the wait missed the last put"; return 1; }
+}
+# rmmod of the provider in the background (rmmod_wait collects it), which
+# writes when it ended to $RMMOD_END.
+RMMOD_END=/tmp/devhold-rmmod.end
+rmmod_bg_timed() {
+	rm -f $RMMOD_END
+	{ run rmmod $P; r=$?; now_ms e; echo "$e" >$RMMOD_END; exit $r; } &
+	rmmod_pid=$!
+}
+
 # 2. Counted model: rmmod waits, reports the holder, ends with the last put;
 #    a hold that would pin the going module (in a domain of the pinning
 #    model) is refused, a device hold is not, even when it names the module.
@@ -142,7 +214,7 @@ counted() {	# NREFS TAIL_MS
 	ctl take "$1" || return 1
 	[ "$(cat /sys/module/$P/refcnt)" = 0 ] || { diag "counted holds pin the module"; return 1; }
 	unbind_some || return 1
-	rmmod_bg
+	rmmod_bg_timed
 	until_true 10 '[ "$(cat /sys/module/$P/initstate 2>/dev/null)" = going ]' ||
 		{ diag "provider never went"; rc=1; }
 	until_true 15 'dmesg | grep -q "domain $P still busy"' ||
@@ -159,8 +231,10 @@ counted() {	# NREFS TAIL_MS
 	ctl dup
 	[ "$(hstat held)" = $((2 * $1)) ] ||
 		{ diag "device holds during unload: held $(hstat held)"; rc=1; }
-	ctl drop && ctl wait || rc=1
+	drop_in_new_period $P rmmod || rc=1
+	ctl wait || rc=1
 	rmmod_wait || { diag "rmmod failed"; rc=1; }
+	prompt rmmod "$(cat $RMMOD_END 2>/dev/null)" "$2" || rc=1
 	echo 10 > /sys/module/devhold/parameters/wait_warn_secs
 	check_clean counted "$m0" || rc=1
 	run rmmod test_devhold_holder || rc=1
@@ -176,25 +250,37 @@ else fail "counted: module exit waits for release tails"; cleanup; fi
 
 # 4. Allocation failures while taking holds and creating devices: counts
 #    stay balanced, nothing leaks (kmemleak is judged by the harness).
+#    What the injector injected is counted apart from what failed: a
+#    failure with nothing injected is a bug, and injection that hit
+#    nothing proves nothing.
 faults() {
-	local m0 rc=0 i taken enomem failed_loads=0 failed_holds=0
+	local m0 rc=0 i n taken enomem inj_loads=0 inj_takes=0 failed_loads=0 failed_holds=0
 	m0=$(misuse)
 	for i in 1 2 3 4 5 6; do
 		# Odd rounds fail the provider's set-up, even rounds the holds.
+		n=$injected
 		[ $((i % 2)) = 1 ] && fault_on 20
 		if ! run modprobe $P counted=$((i / 2 % 2)) ndevs=4 make_it_fail=1; then
 			fault_off
+			inj_loads=$((inj_loads + injected - n))
 			failed_loads=$((failed_loads + 1))
+			[ $injected != "$n" ] ||
+				{ diag "faults: provider load failed, nothing injected"; rc=1; }
 			check_clean "faults: failed provider load" "$m0" || rc=1
 			continue
 		fi
 		fault_off
+		inj_loads=$((inj_loads + injected - n))
 		run modprobe test_devhold_holder make_it_fail=1 || return 1
+		n=$injected
 		[ $((i % 2)) = 0 ] && fault_on 20
 		ctl take 64
 		fault_off
+		inj_takes=$((inj_takes + injected - n))
 		taken=$(hstat taken) enomem=$(hstat enomem)
 		failed_holds=$((failed_holds + enomem))
+		[ "$enomem" = 0 ] || [ $injected != "$n" ] ||
+			{ diag "faults: $enomem holds failed -ENOMEM, nothing injected"; rc=1; }
 		[ $((taken + enomem + $(hstat unbound) + $(hstat enodev))) = 64 ] ||
 			{ diag "take 64: $taken, enomem $enomem unbound $(hstat unbound)"; rc=1; }
 		ctl drop && ctl wait || rc=1
@@ -203,10 +289,12 @@ faults() {
 		check_clean faults "$m0" || rc=1
 		run rmmod test_devhold_holder || rc=1
 	done
-	diag "faults: $failed_loads provider loads and $failed_holds holds failed by injection"
-	# The injection must have hit something, or this proves nothing.
-	if [ $failed_loads = 0 ] || [ $failed_holds = 0 ]; then
-		diag "no failure injected in loads or in holds"
+	diag "faults: $((inj_loads + inj_takes)) failures injected ($inj_loads in provider" \
+		"loads, $inj_takes in takes); $failed_loads provider loads failed," \
+		"$failed_holds holds failed -ENOMEM"
+	# The injection must have hit something in both, or this proves nothing.
+	if [ $inj_loads = 0 ] || [ $inj_takes = 0 ]; then
+		diag "faults: no failure injected in provider loads or in takes"
 		rc=1
 	fi
 	return $rc
@@ -218,19 +306,23 @@ else fail "faults: failed holds and devices leave counts balanced"; cleanup; fi
 
 # 5. Torture: random iterations of both models.
 torture_one() {
-	local m0 counted ndevs nrefs tail finj rc=0
+	local m0 counted ndevs nrefs tail finj n rc=0
 	m0=$(misuse)
 	counted=$((RANDOM % 2)) ndevs=$((RANDOM % 4 + 1)) nrefs=$((RANDOM % 64 + 1))
 	tail=0
 	[ $counted = 1 ] && [ $((RANDOM % 4)) = 0 ] && tail=$((RANDOM % 20))
 	finj=0
-	[ -d "$DBG/failslab" ] && [ $((RANDOM % 4)) = 0 ] && finj=1
-	[ $finj = 1 ] && fault_on 5
+	[ -d "$DBG/failslab" ] && [ $((it % 4)) = 0 ] && finj=1
+	n=$injected
+	[ $finj = 1 ] && { nfinj=$((nfinj + 1)); fault_on 5; }
 	if ! run modprobe $P counted=$counted ndevs="$ndevs" release_tail_ms=$tail \
 		make_it_fail=$finj; then
 		fault_off
-		[ $finj = 1 ] && { check_clean "torture: failed load" "$m0"; return; }
-		diag "provider load failed without fault injection"
+		if [ $injected != "$n" ]; then
+			check_clean "torture: failed load" "$m0"
+			return
+		fi
+		diag "provider load failed, nothing injected (finj=$finj)"
 		return 1
 	fi
 	fault_off
@@ -258,7 +350,8 @@ torture_one() {
 	run rmmod test_devhold_holder || rc=1
 	return $rc
 }
-start=$SECONDS it=0 bad=0
+# Every fourth iteration injects faults: ITERATIONS >= 4 tests it.
+start=$SECONDS it=0 bad=0 nfinj=0 tinj=$injected
 while [ $it -lt "$ITER" ] && [ $((SECONDS - start)) -lt "$SECS" ]; do
 	it=$((it + 1))
 	if ! torture_one; then
@@ -266,9 +359,18 @@ while [ $it -lt "$ITER" ] && [ $((SECONDS - start)) -lt "$SECS" ]; do
 		cleanup
 	fi
 done
-diag "torture: $it iterations in $((SECONDS - start)) s, $bad failed"
-if [ $it -gt 0 ] && [ $bad = 0 ]; then ok "torture: $it iterations"
-else fail "torture: $it iterations, $bad failed"; fi
+secs=$((SECONDS - start)) tinj=$((injected - tinj))
+diag "torture: $it of $ITER iterations in $secs s, $bad failed;" \
+	"$nfinj with fault injection, $tinj failures injected"
+if [ "$it" -lt "$ITER" ] || [ "$ITER" -lt 1 ]; then
+	fail "torture: ran $it of $ITER iterations in $secs s (time box $SECS s)"
+elif [ $bad != 0 ]; then
+	fail "torture: $bad of $it iterations failed"
+elif [ $nfinj -gt 0 ] && [ $tinj = 0 ]; then
+	fail "torture: no failure injected in $nfinj iterations with fault injection"
+else
+	ok "torture: $it iterations, $nfinj with fault injection ($tinj failures injected)"
+fi
 
 # 6. Every context a put was made from was seen, and was what it claimed.
 ctxs() {
@@ -294,7 +396,7 @@ else fail "puts from process, timer, hardirq, work and IRQs-off contexts"; clean
 #    coming module: its error path waits for them as its exit would (it
 #    reports them while it waits), and the module goes only after the last.
 init_fails() {	# COUNTED NREFS
-	local m0 pid rc=0 PARAMS=/sys/module/$P/parameters
+	local m0 pid end rc=0 PARAMS=/sys/module/$P/parameters
 	m0=$(misuse)
 	dmesg -C
 	echo 1 > /sys/module/devhold/parameters/wait_warn_secs
@@ -315,8 +417,11 @@ init_fails() {	# COUNTED NREFS
 	until_true 15 'dmesg | grep -q "domain $P still busy"' ||
 		{ diag "no report while the failing init waits"; rc=1; }
 	kill -0 $pid 2>/dev/null || { diag "module_init returned with devices held"; rc=1; }
-	ctl drop && ctl wait || rc=1
+	drop_in_new_period $P modprobe || rc=1
 	wait $pid && { diag "module_init did not fail"; rc=1; }
+	now_ms end
+	ctl wait || rc=1
+	prompt "the failing module_init" "$end" 0 || rc=1
 	dmesg | grep -q "$P: module_init fails: -11" ||
 		{ diag "init did not fail its own way"; rc=1; }
 	echo 10 > /sys/module/devhold/parameters/wait_warn_secs

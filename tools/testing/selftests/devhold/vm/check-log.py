@@ -2,29 +2,52 @@
 # SPDX-License-Identifier: GPL-2.0
 """Judge one boot of the devhold test VM.
 
-usage: check-log.py CONSOLE TAP [--expect-failure REGEX] [--known REGEX=REASON]...
+usage: check-log.py CONSOLE TAP [--vm-known FILE --boot NAME]
+                    [--expect-failure SIGS [--expect-also SIGS]]
 
 CONSOLE is the kernel log (first serial), TAP the in-guest command's output
 (second serial: TAP 13 / KTAP, the "# devhold-vm:" lines of init.sh and the
 kmemleak section).
 
-Kernel reports on the console (KASAN, KFENCE, lockdep, suspicious RCU
-usage, WARN, BUG, Oops, panic, hung tasks, ODEBUG, refcount_t, UBSAN,
-general protection faults, page faults) and leaks in the kmemleak section
-are printed with a little context, then a summary.  The last line is
-"N passed, N failed": passed counts the TAP "ok" lines (skips included);
-failed counts the "not ok" lines (not SKIP/TODO), one per distinct kind of
-kernel report, one for a missing or short plan and one when the command's
-"# devhold-vm: exit 0" line is missing.
+Kernel reports on the console are found by kreport.py, the one list of
+report patterns every devhold judge uses (KASAN, KFENCE, lockdep, RCU
+stalls of every kind, soft/hard/workqueue lockups, hung tasks, kmemleak
+leaks and kmemleak disabling itself, WARN, BUG, Oops, ...); reports a test
+declares ("kreport: expect N" ... "kreport: end") are counted, not failed.
+Leaks in the kmemleak section are reports too.  Each report is printed
+with a little context, then a summary.  The last line is "N passed, N
+failed": passed counts the TAP "ok" lines that are not skips (a skip
+proves nothing; the summary gives their number); failed counts
+the "not ok" lines (not SKIP/TODO), one per distinct kind of kernel report,
+one per failed declaration, one for a missing or short plan, one when the
+command's "# devhold-vm: exit 0" line is missing, one when the kmemleak
+section is missing or does not show a completed scan (init.sh's
+"# kmemleak-scan: N of N scans done, report read"), and one when a
+"# torture: N of M iterations" line shows fewer iterations than asked.
 
-A known failure of the kernel under test is given as --known 'REGEX=REASON'
-(or one "REGEX<TAB>REASON" line in the environment's VM_KNOWN_REPORTS): a
-report with a line matching REGEX is printed as known, with the reason, and
-not counted.
+--vm-known FILE is devtools/baseline/vm-known.txt: its "BOOT report
+SIGNATURE -- REASON" lines for --boot NAME are known reports of that boot,
+each the exact signature kreport.py makes of a report ("KIND | first line"
+with numbers, addresses and tasks taken out): no patterns.  A known report
+is printed with its reason and not counted; a line that is not an exact
+signature fails the boot.
 
-With --expect-failure REGEX (a busted control), the boot passes only if a
-report (its header, context or any line of it) matches REGEX, and all other
-results are ignored: "1 passed, 0 failed" or "0 passed, 1 failed".
+--expect-failure SIGS makes the boot a busted control's: it passes only if
+a report is one of SIGS (the control's own signature), every other report
+is one of SIGS or of --expect-also SIGS (what the same bug may also make
+the kernel print), and the scenario did not fail itself: "1 passed, 0
+failed", else "0 passed, N failed".  SIGS are separated by ";", each
+
+    KIND [at [FILE:]PLACE [from FUNCS]]
+
+KIND is "fault" (Oops, page fault, general protection fault, KASAN,
+KFENCE, kernel BUG), "WARNING" (a WARN) or "kmemleak" (a leak).  PLACE is
+where the report is: FUNCS (function names separated by "|"), the function
+a WARNING is "at" (in FILE, a path relative to the tree), a KASAN report
+is "in", or a fault's RIP is in (the caller, for a fault inside KASAN's
+checks); or "unloaded": code that has no symbol any more, an unloaded
+module's.  "from FUNCS" also needs one of FUNCS among the report's call
+trace frames (or its "Workqueue:" function).
 
 Exit status 0 iff nothing failed.
 """
@@ -33,159 +56,221 @@ import os
 import re
 import sys
 
-# Console line prefix: optional "<lvl>", timestamp, caller id ([T123]/[C1]).
-PREFIX = re.compile(r'^(?:<\d+>)?\s*\[\s*\d+\.\d+\]\s*(?:\[\s*([TC]\d+)\]\s*)?')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kreport  # noqa: E402
 
-# (kind, regex) in priority order: the first that matches a line names it.
-# The kind is a format string over the match's groups.
-PATTERNS = [
-    ('KASAN: {0}', r'BUG: KASAN: ([\w-]+)'),
-    ('KFENCE: {0}', r'BUG: KFENCE: ([\w-]+)'),
-    ('lockdep: possible circular locking', r'WARNING: possible circular locking'),
-    ('lockdep: inconsistent lock state', r'WARNING: inconsistent lock state'),
-    ('suspicious RCU usage', r'suspicious RCU usage'),
-    ('lockdep: {0}', r'WARNING: ((?:[\w-]+ )*[\w-]*lock[\w-]*(?: [\w-]+)*)'),
-    ('hung task', r'INFO: task \S+ blocked for more than'),
-    ('ODEBUG', r'ODEBUG: '),
-    ('refcount_t: {0}', r'refcount_t: ([\w -]+)'),
-    ('UBSAN: {0}', r'UBSAN: ([\w-]+)'),
-    ('general protection fault', r'general protection fault'),
-    ('unable to handle page fault', r'(?i:unable to handle page fault)'),
-    ('BUG: {0}', r'(?<![A-Za-z_])BUG: ([A-Za-z][\w -]*)'),
-    ('BUG', r'kernel BUG at '),
-    ('Oops', r'(?<![A-Za-z_])Oops\b'),
-    ('panic', r'Kernel panic'),
-    ('WARNING', r'WARNING: (?:CPU: |\S+:\d+ at )'),
-    ('WARNING: {0}', r'(?<![A-Za-z_])WARNING: ([A-Za-z][\w -]*)'),
-    ('WARN', r'-+\[ cut here \]-+'),
-    ('host: {0}', r'^# devhold-vm: host: ([a-z]+)'),
-]
-ANY = re.compile('|'.join(f'(?:{r})' for _, r in PATTERNS))
-PATTERNS = [(k, re.compile(r)) for k, r in PATTERNS]
-
-# Worth showing, not counted: TCG makes stalls plausible on a busy host.
-NOTES = re.compile(r'rcu: INFO: \S+ (?:self-)?detected stall|'
-                   r'kmemleak: .*disabl|Kernel memory leak detector disabled')
-
-# Console lines never taken as reports.
-IGNORE = re.compile(r'Kernel command line:|^Command line:|^devhold-vm: ')
-
-# Lines that end a report; a later hit starts a new one.
-END = re.compile(r'---\[ end (?:trace|Kernel panic)|^=+$')
-MERGE_LINES = 8      # hits this close to a report's last hit belong to it
 CONTEXT = 3          # lines printed after a report's first line
 SHOW = 5             # reports printed in full per kind (a storm can make 1000s)
+REPORT_LINES = 150   # a report's lines end at its end marker, or after these
+
+# The harness's own verdicts, appended to the console by run.sh.
+HOST = re.compile(r'^# devhold-vm: host: ([a-z]+)')
+
+# Kinds of report a busted control's signature can name.
+FAULTS = ('Oops', 'unable to handle page fault', 'general protection fault',
+          'BUG', 'BUG: kernel NULL pointer dereference')
+SIG = re.compile(r'(fault|WARNING|kmemleak)'
+                 r'(?: at (?:([\w./-]+):)?(unloaded|[\w.]+(?:\|[\w.]+)*)'
+                 r'(?: from ([\w.]+(?:\|[\w.]+)*))?)?$')
+
+UNLOADED = '<unloaded>'     # a place without a symbol
+UNKNOWN = '<unknown>'       # a report that names no place
+
+FRAME = re.compile(r'^\s*(\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+')
+KASAN_HELPER = re.compile(r'^(?:__)?(?:kasan|asan)_|^check_memory_region')
 
 
-def read_lines(path):
-    try:
-        with open(path, 'rb') as f:
-            data = f.read()
-    except OSError as e:
-        print(f'check-log: {path}: {e.strerror}')
-        return None
-    text = data.decode('utf-8', errors='replace')
-    if text.endswith('\n'):
-        text = text[:-1]
-    if not text:
-        return []
-    return [ln.replace('\r', '').rstrip() for ln in text.split('\n')]
-
-
-def kind_of(line):
-    if not ANY.search(line) or IGNORE.search(line):
-        return None
-    for fmt, rx in PATTERNS:
-        m = rx.search(line)
-        if m:
-            groups = [re.sub(r'\s+', ' ', g).strip() for g in m.groups()]
-            # Addresses, numbers and " at/in <place>" tails are not the kind.
-            groups = [re.sub(r'\b(?:at|in|for|on)\b.*$', '', g).strip() for g in groups]
-            groups = [re.sub(r'\s*\b(?:0x)?[0-9a-f]*\d[0-9a-f]*\b.*$', '', g).strip()
-                      for g in groups]
-            return fmt.format(*groups), m.start()
+def kind_class(kind):
+    """What a busted control's signature calls a report of this kind."""
+    if kind.startswith(('KASAN:', 'KFENCE:')) or kind in FAULTS:
+        return 'fault'
+    if kind in ('WARNING', 'WARN'):
+        return 'WARNING'
+    if kind == 'kmemleak: leak':
+        return 'kmemleak'
     return None
 
 
-class Report:
-    def __init__(self, kind, idx, caller, col=0):
-        self.kinds = [kind]
-        self.col = col
-        self.first = idx
-        self.last = idx
-        self.caller = caller
-        self.hits = [idx]
-
-    @property
-    def kind(self):
-        # The most specific kind seen in the report (lowest pattern index).
-        order = {fmt.split(':')[0]: i for i, (fmt, _) in enumerate(PATTERNS)}
-        return min(self.kinds, key=lambda k: order.get(k.split(':')[0], 99))
+def func_name(sym):
+    """A symbol without GCC's clone suffixes (.cold, .isra.0, ...)."""
+    return sym.split('.')[0]
 
 
-def scan_console(lines):
-    """Split the console into (caller, text) lines and group report hits."""
-    body = []
-    for ln in lines:
-        m = PREFIX.match(ln)
+class Info:
+    """What a busted control's signature is matched against."""
+
+    def __init__(self, kind, head, text):
+        self.kind = kind
+        self.head = head
+        self.text = text
+        self.file = None
+        self.func = UNKNOWN
+        self.frames = []        # (reliable, function) of the call trace
+        self.callers = set()    # every frame's function and the work function
+        trace = False
+        for ln in text:
+            if 'Call Trace:' in ln:
+                trace = True
+            m = FRAME.match(ln)
+            if trace and m:
+                self.frames.append((not m.group(1), func_name(m.group(2))))
+                self.callers.add(func_name(m.group(2)))
+            m = re.match(r'\s*Workqueue: \S+ ([\w.]+)', ln)
+            if m:
+                self.callers.add(func_name(m.group(1)))
+        self._place()
+
+    def _place(self):
+        head, kclass = self.head, kind_class(self.kind)
+        if kclass == 'WARNING':
+            # 7.3: "WARNING: FILE:LINE at FUNC+off/size, CPU#n: task/pid";
+            # before: "WARNING: CPU: n PID: n at FILE:LINE FUNC+off/size".
+            for ln in [head] + self.text:
+                m = re.search(r'WARNING: (?:(\S+):\d+ )?at ([A-Za-z_][\w.]*)\+0x', ln) or \
+                    re.search(r'WARNING: CPU: \d+ PID: \d+ at (\S+):\d+ '
+                              r'([A-Za-z_][\w.]*)\+0x', ln)
+                if m:
+                    self.file = m.group(1)
+                    self.func = func_name(m.group(2))
+                    break
+            return
+        if kclass != 'fault':
+            return
+        m = re.search(r'BUG: K\w+: [\w-]+ (?:\w+ )?in (?:([\w.]+)\+0x|0x[0-9a-f]+)', head)
         if m:
-            body.append((m.group(1), ln[m.end():]))
-        else:
-            body.append((None, ln))
+            self.func = func_name(m.group(1)) if m.group(1) else UNLOADED
+            return
+        for ln in self.text:
+            m = re.search(r'RIP: [0-9a-f]{4}:(?:([\w.]+)\+0x|0x[0-9a-f]+)', ln)
+            if m:
+                self.func = func_name(m.group(1)) if m.group(1) else UNLOADED
+                break
+        if KASAN_HELPER.match(self.func):
+            # A fault inside KASAN's check: the place is the checked access.
+            self.func = next((f for ok, f in self.frames
+                              if ok and not KASAN_HELPER.match(f)), UNKNOWN)
 
-    reports, notes = [], []
-    cur = None
-    ended = False
-    for i, (caller, text) in enumerate(body):
-        if cur and END.search(text) and (caller == cur.caller or not caller):
-            ended = True
-        if NOTES.search(text):
-            notes.append(i)
-        k = kind_of(text)
-        if not k:
+    def where(self):
+        f = f'{self.file}:' if self.file else ''
+        return f'{f}{self.func}'
+
+
+def parse_sigs(text, what):
+    """[(kind class, file, places, froms)] of a ";"-separated list."""
+    sigs = []
+    for s in (text or '').split(';'):
+        s = s.strip()
+        if not s:
             continue
-        kind, col = k
-        same = cur and not ended and i - cur.last <= MERGE_LINES and \
-            caller == cur.caller and \
-            kind != 'panic' and 'panic' not in cur.kinds
-        if same:
-            cur.kinds.append(kind)
-            cur.last = i
-            cur.hits.append(i)
-        else:
-            cur = Report(kind, i, caller, col)
-            reports.append(cur)
-            ended = False
-    return body, reports, notes
+        m = SIG.match(s)
+        if not m:
+            raise ValueError(f'{what}: not "KIND [at [FILE:]PLACE [from FUNCS]]": {s}')
+        kc, file, place, froms = m.groups()
+        sigs.append((s, kc, file, place.split('|') if place else None,
+                     set(froms.split('|')) if froms else None))
+    return sigs
 
 
-def context(body, idx, n, caller):
-    """The n lines after idx from the same CPU/task when that is known."""
+def sig_matches(sig, info):
+    _, kc, file, places, froms = sig
+    if kind_class(info.kind) != kc:
+        return False
+    if places is not None:
+        if places == ['unloaded']:
+            if info.func != UNLOADED:
+                return False
+        elif info.func not in places:
+            return False
+        # The file relative to the tree, wherever the tree is.
+        if file and not (info.file == file or (info.file or '').endswith('/' + file)):
+            return False
+    if froms is not None and not froms & info.callers:
+        return False
+    return True
+
+
+def first_match(sigs, info):
+    return next((s[0] for s in sigs if sig_matches(s, info)), None)
+
+
+def exact_signature(sig):
+    """Whether sig is a signature kreport.py makes: "KIND | text" with a
+    kind it names, in the normal form signature() gives, and no patterns."""
+    m = re.match(r'(.+?) \| (.+)$', sig)
+    if not m or re.search(r'\*|\\|\(\?|\[\^|\^|\$|\|', m.group(2)):
+        return False
+    kind, text = m.groups()
+    kinds = [re.escape(fmt).replace(r'\{0\}', '[A-Za-z][\\w -]*')
+             .replace(r'\{1\}', '[A-Za-z]+').replace(r'\{2\}', '[A-Za-z]+')
+             .replace(r'\{3\}', '[A-Za-z]+')
+             for fmt, _ in kreport.PATTERNS]
+    if not any(re.fullmatch(k, kind) for k in kinds):
+        return False
+    return kreport.signature(kind, text) == sig
+
+
+def read_vm_known(path, boot):
+    """({("-", signature): reason} of BOOT's report lines, errors)."""
+    known, errors = {}, []
+    if not path:
+        return known, errors
+    try:
+        f = open(path)
+    except OSError as e:
+        return known, [f'{path}: {e.strerror}']
+    with f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip('\n')
+            if not line.strip() or line.startswith('#'):
+                continue
+            parts = line.split(None, 2)
+            if len(parts) == 3 and parts[1] == 'case':
+                if not re.match(r'\d+ \S', parts[2]):
+                    errors.append(f'{path}:{n}: not "BOOT case N REASON"')
+                continue
+            m = re.match(r'(\S+) report (.+?) -- (\S.*)$', line)
+            if not m:
+                errors.append(f'{path}:{n}: not "BOOT case N REASON" or '
+                              f'"BOOT report SIGNATURE -- REASON"')
+                continue
+            if not exact_signature(m.group(2)):
+                errors.append(f'{path}:{n}: not an exact report signature (what '
+                              f'kreport.py signature() prints, no patterns): {m.group(2)}')
+                continue
+            if m.group(1) == boot:
+                known[('-', m.group(2))] = m.group(3)
+    return known, errors
+
+
+def report_text(body, r, nxt):
+    """The lines of report r: to its end marker, the next report or a limit."""
+    out = []
+    for i in range(r.first, min(len(body), nxt, r.first + REPORT_LINES)):
+        text = body[i][1]
+        out.append(text)
+        if i > r.last and kreport.END.search(text):
+            break
+    return out
+
+
+def context(body, idx, n, head):
+    """n lines of the report at idx but its head line (a WARN's message and
+    the lines after its head)."""
     out = []
     for i in range(idx + 1, len(body)):
         if len(out) >= n:
             break
-        c, text = body[i]
-        if caller and c and c != caller:
-            continue
-        if text.startswith('devhold-vm: ') or not text.strip():
+        text = body[i][1]
+        if text.startswith('devhold-vm: ') or not text.strip() or head in text:
             continue
         out.append(text)
     return out
 
 
-def rip_line(body, r):
-    for c, text in body[r.first:r.first + 60]:
-        if r.caller and c and c != r.caller:
-            continue
-        if re.match(r'\s*RIP: [0-9a-f]{4}:', text):
-            return text.strip()
-    return None
-
-
 def parse_tap(lines):
     res = dict(ok=0, skip=0, notok=[], todo=0, plan=0, plans=0, bail=None,
-               start=None, exit=None, leaks=[], kmemleak=None, other=[])
+               start=None, exit=None, leaks=[], kmemleak=None, km_ended=False,
+               km_scan=None, torture=[])
     in_km = False
     km_lines = []
     for ln in lines:
@@ -195,9 +280,18 @@ def parse_tap(lines):
             continue
         if ln == '# kmemleak-end':
             in_km = False
+            res['km_ended'] = True
             continue
         if in_km:
             km_lines.append(ln[2:] if ln.startswith('# ') else ln)
+            continue
+        m = re.match(r'# kmemleak-scan: (\d+) of (\d+) scans done, report (read|not read)$', ln)
+        if m:
+            res['km_scan'] = (int(m.group(1)), int(m.group(2)), m.group(3) == 'read')
+            continue
+        m = re.match(r'# torture: (?:ran )?(\d+) of (\d+) iterations', ln)
+        if m:
+            res['torture'].append((int(m.group(1)), int(m.group(2)), ln))
             continue
         m = re.match(r'# devhold-vm: (start|exit) ?(.*)$', ln)
         if m:
@@ -245,79 +339,87 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('console')
     ap.add_argument('tap')
-    ap.add_argument('--expect-failure', metavar='REGEX')
-    ap.add_argument('--known', metavar='REGEX=REASON', action='append', default=[])
+    ap.add_argument('--vm-known', metavar='FILE', help='devtools/baseline/vm-known.txt')
+    ap.add_argument('--boot', default='', help='the boot\'s name in --vm-known')
+    ap.add_argument('--expect-failure', metavar='SIGS')
+    ap.add_argument('--expect-also', metavar='SIGS')
     args = ap.parse_args()
-    expect = re.compile(args.expect_failure) if args.expect_failure else None
-    known = [k.split('=', 1) for k in args.known if '=' in k]
-    known += [ln.split('\t', 1) for ln in os.environ.get('VM_KNOWN_REPORTS', '').splitlines()
-              if '\t' in ln]
-    known = [(re.compile(r), why) for r, why in known]
+    try:
+        own = parse_sigs(args.expect_failure, '--expect-failure')
+        also = parse_sigs(args.expect_also, '--expect-also')
+    except ValueError as e:
+        print(f'check-log: {e}')
+        print('0 passed, 1 failed')
+        return 1
+    expect = bool(own)
+    known, known_errors = read_vm_known(args.vm_known, args.boot)
 
-    clines = read_lines(args.console) or []
-    tlines = read_lines(args.tap) or []
-    body, reports, notes = scan_console(clines)
+    clines = kreport.read_lines(args.console)
+    tlines = kreport.read_lines(args.tap)
+    for path, lines in ((args.console, clines), (args.tap, tlines)):
+        if lines is None:
+            print(f'check-log: {path}: cannot be read')
+    clines, tlines = clines or [], tlines or []
+    body, unexpected, bad_decl, declared, known_seen = kreport.judge(clines, known)
     tap = parse_tap(tlines)
 
-    kinds = []
-    known_seen = {}
-    shown = {}
-    matched = None
-    for r in reports:
-        why = None
-        if known:
-            text = [body[i][1] for i in range(r.first, min(r.last + 1, len(body)))]
-            text += [body[i][1] for i in r.hits]
-            why = next((w for rx, w in known if any(rx.search(t) for t in text)), None)
-        if why is not None:
-            if r.kind not in known_seen:
-                print(f'known report: {r.kind}: {why}')
-                print(f'  {body[r.first][1][r.col:].strip()}')
-            known_seen[r.kind] = why
+    # Each report with its lines, then the kmemleak section's leaks.
+    firsts = sorted(r.first for r in unexpected + declared + [r for r, _ in known_seen])
+    items = []
+    for r in unexpected:
+        nxt = next((f for f in firsts if f > r.first), len(body))
+        items.append((r.kind, r.head(body), report_text(body, r, nxt), r.first,
+                      r.signature(body)))
+    for head, details, frames in tap['leaks']:
+        items.append(('kmemleak: leak', head, [head] + (frames or details), None, None))
+    for i, (_, text) in enumerate(body):
+        m = HOST.match(text)
+        if m:
+            items.append((f'host: {m.group(1)}', text, [text], i, None))
+
+    kinds, bad_kinds, shown = [], [], {}
+    own_seen = None
+    for kind, head, text, idx, sig in items:
+        info = Info(kind, head, text)
+        verdict = None
+        if expect:
+            s = first_match(own, info)
+            if s:
+                verdict = f'the control\'s own report ({s})'
+                own_seen = own_seen or (head, s)
+            else:
+                s = first_match(also, info)
+                if s:
+                    verdict = f'allowed in this control ({s})'
+        if kind not in kinds:
+            kinds.append(kind)
+        if expect and not verdict and kind not in bad_kinds:
+            bad_kinds.append(kind)
+        shown[kind] = shown.get(kind, 0) + 1
+        if shown[kind] > SHOW:
             continue
-        if r.kind not in kinds:
-            kinds.append(r.kind)
-        shown[r.kind] = shown.get(r.kind, 0) + 1
-        show = shown[r.kind] <= SHOW
-        if not show and (not expect or matched):
-            continue
-        head = body[r.first][1][r.col:].strip()
-        ctx = context(body, r.first, CONTEXT, r.caller)
-        rip = rip_line(body, r)
-        if show:
-            print(f'report: {r.kind}')
-            print(f'  {head}')
-            for ln in ctx:
-                print(f'    {ln.strip()}')
-            if rip and rip not in (c.strip() for c in ctx):
-                print(f'    {rip}')
-        if expect and not matched:
-            cand = [head] + ctx + [body[i][1] for i in r.hits] + ([rip] if rip else [])
-            cand += [body[i][1] for i in range(r.first, min(r.last + 1, len(body)))]
-            for c in cand:
-                if expect.search(c):
-                    matched = c.strip()
-                    break
-    for leak in tap['leaks']:
-        head, details, frames = leak
-        print('report: kmemleak')
+        print(f'report: {kind}')
         print(f'  {head}')
-        for ln in (frames[:CONTEXT] or details[:CONTEXT]):
+        if sig:
+            print(f'  signature: {sig}')
+        ctx = context(body, idx, CONTEXT, head) if idx is not None else text[1:1 + CONTEXT]
+        for ln in ctx:
             print(f'    {ln.strip()}')
-        if expect and not matched:
-            for c in [head] + details:
-                if expect.search(c):
-                    matched = c.strip()
-                    break
-    if tap['leaks']:
-        kinds.append('kmemleak')
+        rip = next((t.strip() for t in text if re.match(r'\s*RIP: [0-9a-f]{4}:', t)), None)
+        if rip and rip not in (c.strip() for c in ctx):
+            print(f'    {rip}')
+        if expect:
+            print(f'  -> {verdict or "unexpected in this control"}'
+                  f'{"" if verdict else f" (at {info.where()})"}')
     for k in kinds:
         if shown.get(k, 0) > SHOW:
             print(f'report: {k}: {shown[k] - SHOW} more not shown')
-    for i in notes[:SHOW]:
-        print(f'note: {body[i][1].strip()}')
-    if len(notes) > SHOW:
-        print(f'note: {len(notes) - SHOW} more not shown')
+    for r, why in known_seen:
+        print(f'known report: {r.signature(body)} ({why})')
+    seen_sigs = {r.signature(body) for r, _ in known_seen}
+    for (_, sig), why in known.items():
+        if sig not in seen_sigs:
+            print(f'known report no longer seen, remove it: {sig} ({why})')
 
     # Summary.
     print('--- summary')
@@ -340,26 +442,36 @@ def main():
     elif tap['kmemleak'] is False:
         print('kmemleak: not available in the guest')
     else:
-        print(f'kmemleak: {len(tap["leaks"])} unreferenced objects')
-    print(f'kernel reports: {len(reports)}; kinds: {", ".join(kinds) if kinds else "none"}')
-    for k, why in known_seen.items():
-        print(f'known failure: {k}: {why}')
+        scan = tap['km_scan']
+        done = f'{scan[0]} of {scan[1]} scans done' if scan else 'no scan recorded'
+        print(f'kmemleak: {len(tap["leaks"])} unreferenced objects; {done}')
+    print(f'kernel reports: {len(items)}; kinds: {", ".join(kinds) if kinds else "none"}; '
+          f'{len(declared)} declared, {len(known_seen)} known')
 
+    failed = len(known_errors) + len(bad_decl)
+    for e in known_errors:
+        print(f'failure: known-reports file: {e}')
+    for d in bad_decl:
+        print(f'failure: {d}')
     if expect:
         # The report may kill the guest before the scenario's own "ok":
         # only a scenario that reported failing itself does not count.
-        if matched and (tap['notok'] or tap['start'] is None):
-            print(f'expected failure seen, but the scenario did not run as meant: {matched}')
-            passed, failed = 0, 1
-        elif matched:
-            print(f'expected failure seen: {matched}')
-            passed, failed = 1, 0
+        if not own_seen:
+            print(f'expected failure NOT seen: {args.expect_failure}')
+            failed += 1
+        elif tap['notok'] or tap['start'] is None:
+            print(f'expected failure seen, but the scenario did not run as meant: '
+                  f'{own_seen[0]}')
+            failed += 1
         else:
-            print(f'expected failure NOT seen: /{args.expect_failure}/')
-            passed, failed = 0, 1
+            print(f'expected failure seen: {own_seen[0]} ({own_seen[1]})')
+        for k in bad_kinds:
+            print(f'failure: a report this control does not make: {k}')
+        failed += len(bad_kinds)
+        passed = 0 if failed else 1
     else:
-        passed = tap['ok']
-        failed = len(tap['notok']) + len(kinds)
+        passed = tap['ok'] - tap['skip']
+        failed += len(tap['notok']) + len(kinds)
         if tap['plans'] == 0:
             print('failure: no TAP plan')
             failed += 1
@@ -374,6 +486,18 @@ def main():
         if not tap['kmemleak']:
             print('failure: no kmemleak scan (the kernel has DEBUG_KMEMLEAK)')
             failed += 1
+        elif not tap['km_ended']:
+            print('failure: the kmemleak section never ended')
+            failed += 1
+        elif not tap['km_scan'] or tap['km_scan'][0] < tap['km_scan'][1] or \
+                tap['km_scan'][1] < 1 or not tap['km_scan'][2]:
+            print('failure: the kmemleak section shows no completed scan '
+                  '(no "# kmemleak-scan: N of N scans done, report read")')
+            failed += 1
+        for n, m, ln in tap['torture']:
+            if n < m:
+                print(f'failure: torture ran {n} of {m} iterations: {ln}')
+                failed += 1
     print(f'{passed} passed, {failed} failed')
     return 0 if failed == 0 else 1
 

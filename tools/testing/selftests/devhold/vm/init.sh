@@ -9,7 +9,10 @@
 # Runs /devhold/cmd with stdout and stderr on /dev/ttyS1 (the TAP serial),
 # bracketed by "# devhold-vm: start NAME" and "# devhold-vm: exit STATUS",
 # then dumps kmemleak between "# kmemleak-begin" and "# kmemleak-end" (each
-# line prefixed "# ", so the stream stays valid TAP) and powers off.
+# line prefixed "# ", so the stream stays valid TAP), says how many of its
+# scans completed and whether the report was read ("# kmemleak-scan: N of
+# M scans done, report read": check-log.py fails a boot without it, so an
+# empty section proves a scan found nothing) and powers off.
 # Kernel messages stay on ttyS0 (the console).  Oopses are not made fatal:
 # busted controls oops on purpose and their output must reach the host.
 # No busybox here: coreutils, util-linux, procps and dash only.
@@ -116,16 +119,20 @@ if [ "$kmemleak" = 1 ]; then
 	# kmemleak reports only objects older than 5 s, and an object is
 	# reported reliably only after a second scan: scan now, and again
 	# once 5 s have passed since the command ended (a scan takes ~4 s
-	# under TCG).
-	echo scan >"$km"
+	# under TCG).  A write of "scan" returns when its scan is over, and
+	# fails once kmemleak has disabled itself.
+	scans=0
+	echo scan >"$km" && scans=$((scans + 1))
 	read -r now _ </proc/uptime
 	rest=$((${up%.*} + 6 - ${now%.*}))
 	[ "$rest" -gt 0 ] && sleep "$rest"
-	echo scan >"$km"
-	at "kmemleak scanned"
+	echo scan >"$km" && scans=$((scans + 1))
+	at "kmemleak scanned ($scans of 2 scans done)"
 	tap "# kmemleak-begin"
-	sed 's/^/# /' "$km" >&3
+	report="read"
+	sed 's/^/# /' "$km" >&3 || report="not read"
 	tap "# kmemleak-end"
+	tap "# kmemleak-scan: $scans of 2 scans done, report $report"
 else
 	tap "# kmemleak: not available"
 fi

@@ -16,7 +16,9 @@
 # with ARCHIVE read from this machine's apt configuration through
 # devtools/fetch-base.sh --archive-uri.  The stamp vmroot.stamp beside it
 # records the package list (a different list rebuilds the root), the date of
-# the build and the IGT version installed (igt=...), for reports.
+# the build and the IGT version installed (igt=...), for reports.  The IGT
+# version is also alone in vmroot.igt beside it: devtools/igt-compare.py
+# judges IGT results only against a baseline made with the same version.
 #
 # Signatures are checked against the host's debian-archive-keyring.  Only if
 # that fails (a sid Release signed solely by keys newer than the host's
@@ -33,6 +35,8 @@ repo=$(cd "$here/../../../../.." && pwd)
 cache=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}
 root=$cache/vmroot
 stamp=$cache/vmroot.stamp
+igtfile=$cache/vmroot.igt
+# Also taken by devtools/fetch-base.sh while it unpacks the base.
 lock=$cache/vmroot.lock
 suite=sid
 packages="igt-gpu-tools-tests,kmod,procps,util-linux"
@@ -60,7 +64,15 @@ valid() {
 		grep -qx "suite=$suite" "$stamp" && grep -qx "packages=$packages" "$stamp"
 }
 
+# The IGT version of a root, from its own dpkg database.
+# shellcheck disable=SC2016 # ${Version} is dpkg-query's, not ours
+igt_version() {
+	dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${Version}' igt-gpu-tools-tests 2>/dev/null
+}
+
 if [ "$force" = 0 ] && valid; then
+	# A root made before vmroot.igt existed.
+	[ -s "$igtfile" ] || { igt=$(igt_version "$root") && echo "$igt" >"$igtfile"; } || true
 	echo "$root"
 	exit 0
 fi
@@ -130,14 +142,13 @@ fi
 $sudo mkdir -p "$tmp/devhold" "$tmp/usr/lib/modules"
 $sudo rm -rf "$tmp/var/cache/apt/archives/"*.deb "$tmp/var/lib/apt/lists/"* 2>/dev/null || true
 
-# shellcheck disable=SC2016 # ${Version} is dpkg-query's, not ours
-igt=$($sudo chroot "$tmp" dpkg-query -W -f='${Version}' igt-gpu-tools-tests 2>/dev/null ||
-	echo unknown)
+igt=$(igt_version "$tmp") || { log "no igt-gpu-tools-tests in the new root"; exit 1; }
 # shellcheck disable=SC2016
 kmodv=$($sudo chroot "$tmp" dpkg-query -W -f='${Version}' kmod 2>/dev/null || echo unknown)
 
-$sudo rm -rf --one-file-system "$root" "$cache/vmroot.ext4" "$cache/vmroot.ext4.id"
+$sudo rm -rf --one-file-system "$root" "$cache/vmroot.ext4" "$cache/vmroot.ext4.id" "$igtfile"
 mv "$tmp" "$root"
+echo "$igt" >"$igtfile"
 {
 	echo "suite=$suite"
 	echo "packages=$packages"

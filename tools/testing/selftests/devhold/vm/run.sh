@@ -21,15 +21,21 @@
 #   e.g. run.sh build/work build/x86_64 /tmp/vm smoke ./some-test.sh -v
 #
 #   The exit status is check-log.py's on the two files: 0 iff every TAP line
-#   passed, the plan was complete, the command exited 0, and the kernel log
-#   and kmemleak show no report.
+#   passed, the plan was complete, the command exited 0, kmemleak's scans
+#   completed, and the kernel log and kmemleak show no report (but known
+#   ones, VM_KNOWN).
 #
 # Environment
 #
 #   VM_TIMEOUT=1500         seconds before the host kills QEMU (a failure)
-#   VM_EXPECT_FAILURE=RE    a busted control: pass only if a kernel report
-#                           matches RE (check-log.py --expect-failure RE);
-#                           CHECK_ARGS="--expect-failure RE" does the same
+#   VM_EXPECT_FAILURE=SIGS  a busted control: pass only if the kernel makes
+#                           one of these reports, and no other but those of
+#                           VM_EXPECT_ALSO (check-log.py --expect-failure
+#                           and --expect-also: "KIND at PLACE from FUNCS");
+#                           CHECK_ARGS="--expect-failure SIGS" does the same
+#   VM_EXPECT_ALSO=SIGS     what else the busted control may make it report
+#   VM_KNOWN=FILE           known reports (devtools/baseline/vm-known.txt):
+#                           its "NAME report SIGNATURE -- REASON" lines
 #   VM_APPEND="..."         more kernel command line
 #   VM_CPU=qemu64           QEMU -cpu model (with "max" one boot in 18 saw a
 #                           KASAN storm from the interrupt path under 5-level paging)
@@ -101,15 +107,17 @@ esac
 command -v "$qemu" >/dev/null || die "$qemu not found"
 command -v mke2fs >/dev/null || die "mke2fs not found (e2fsprogs)"
 
-# check-log.py's judgement: normal, or a busted control's expected report.
-expect=()
-re=${VM_EXPECT_FAILURE:-}
+# check-log.py's judgement: normal, or a busted control's own reports.
+judge=()
+sigs=${VM_EXPECT_FAILURE:-}
 case ${CHECK_ARGS:-} in
---expect-failure\ *) re=${re:-${CHECK_ARGS#--expect-failure }} ;;
+--expect-failure\ *) sigs=${sigs:-${CHECK_ARGS#--expect-failure }} ;;
 '') ;;
-*) die "CHECK_ARGS: only \"--expect-failure REGEX\" is understood" ;;
+*) die "CHECK_ARGS: only \"--expect-failure SIGS\" is understood" ;;
 esac
-[ -n "$re" ] && expect=(--expect-failure "$re")
+[ -n "$sigs" ] && judge+=(--expect-failure "$sigs")
+[ -n "${VM_EXPECT_ALSO:-}" ] && judge+=(--expect-also "$VM_EXPECT_ALSO")
+[ -n "${VM_KNOWN:-}" ] && judge+=(--vm-known "$VM_KNOWN" --boot "$name")
 
 t0=$(now_ms)
 
@@ -238,5 +246,5 @@ log "console: $console"
 log "tap:     $tapfile"
 
 rc=0
-python3 "$here/check-log.py" "$console" "$tapfile" "${expect[@]}" || rc=$?
+python3 "$here/check-log.py" "$console" "$tapfile" "${judge[@]}" || rc=$?
 exit "$rc"

@@ -1,0 +1,301 @@
+"""The KUnit tiers' judges: kreport.py (kernel reports), compare.py (cases
+against the baseline), judge.sh (both, end to end) and the mutants' verdict."""
+import os
+
+import run as r
+
+KREPORT = r.REPO / 'tools/testing/selftests/devhold/vm/kreport.py'
+COMPARE = r.REPO / 'devtools/compare.py'
+JUDGE = r.REPO / 'devtools/judge.sh'
+VERDICT = r.REPO / 'devtools/mutant-verdict.sh'
+
+TS = '[   12.345678] '
+
+
+def ktap(suite, cases, inside=()):
+    """A KTAP log of one suite; inside: (case index, lines) printed while
+    that case runs."""
+    out = [TS + 'KTAP version 1', TS + '1..1', TS + '    KTAP version 1',
+           TS + f'    # Subtest: {suite}', TS + f'    # module: {suite}',
+           TS + f'    1..{len(cases)}']
+    extra = dict(inside)
+    for i, (name, ok) in enumerate(cases, 1):
+        out += [TS + ln if not ln.startswith('[') else ln for ln in extra.get(i, [])]
+        out.append(TS + f'    {"ok" if ok else "not ok"} {i} {name}')
+    out.append(TS + f'ok 1 {suite}')
+    return out
+
+
+def write(path, lines):
+    path.write_text('\n'.join(lines) + '\n')
+    return path
+
+
+CLEAN = ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)], [
+    (1, ['    # devhold_test_a: an info line naming /home/u/devhold/build/work',
+         'devhold: domain devhold-test: 0 objects, 0 holds',
+         'Kernel command line: root=/dev/vda devhold.debug_delay=0 BUG: nothing'])])
+
+WARN = ['------------[ cut here ]------------',
+        'WARNING: lib/devhold.c:98 at devhold_put+0x1a/0x40, CPU#1: kunit_try_catch/123',
+        'Modules linked in:',
+        'CPU: 1 UID: 0 PID: 123 Comm: kunit_try_catch Tainted: G        W        N  7.3.4 #1',
+        'Call Trace:', ' <TASK>', ' devhold_put+0x1a/0x40', ' </TASK>',
+        '---[ end trace 0000000000000000 ]---']
+
+# One console excerpt per report format the judges must fail on.
+REPORTS = {
+    'plain WARN (new format)': WARN,
+    'plain WARN (old format)': ['WARNING: CPU: 0 PID: 1 at drivers/gpu/drm/drm_drv.c:1080 drm_going+0x10/0x20'],
+    'refcount_t': ['refcount_t: underflow; use-after-free.',
+                   'WARNING: lib/refcount.c:28 at refcount_warn_saturate+0x1/0x2, CPU#0: kworker/0:1/9'],
+    'lockdep_assert_held': ['WARNING: lib/devhold.c:300 at devhold_x+0x1/0x2, CPU#0: kunit_try_catch/9'],
+    'ODEBUG': ['ODEBUG: free active (active state 0) object: 00000000deadbeef object type: work_struct hint: devhold_work+0x0/0x10'],
+    'KASAN': ['BUG: KASAN: slab-use-after-free in devhold_put+0x1/0x2',
+              'Write of size 4 at addr ffff888012345678 by task kworker/1:2/77'],
+    'KFENCE': ['BUG: KFENCE: use-after-free read in devhold_work+0x1/0x2'],
+    'UBSAN': ['UBSAN: shift-out-of-bounds in lib/devhold.c:12:3'],
+    'BUG sleeping': ['BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580'],
+    'BUG scheduling while atomic': ['BUG: scheduling while atomic: kworker/0:1/9/0x00000002'],
+    'BUG spinlock': ['BUG: spinlock bad magic on CPU#0, kunit_try_catch/123'],
+    'Bad page state': ['BUG: Bad page state in process kunit_try_catch  pfn:1234'],
+    'Oops': ['Oops: general protection fault, probably for non-canonical address 0xdffffc0000000001: 0000 [#1] SMP KASAN'],
+    'general protection fault': ['general protection fault, probably for non-canonical address 0x6b6b6b6b6b6b6b6b'],
+    'page fault': ['BUG: unable to handle page fault for address: ffffffffc0a01234'],
+    'kernel BUG at': ['kernel BUG at lib/list_debug.c:62!'],
+    'panic': ['Kernel panic - not syncing: Fatal exception'],
+    'hung task': ['INFO: task kunit_try_catch:123 blocked for more than 122 seconds.'],
+    'lockdep circular': ['WARNING: possible circular locking dependency detected'],
+    'lockdep inconsistent': ['WARNING: inconsistent lock state'],
+    'lockdep recursive': ['WARNING: possible recursive locking detected'],
+    'lockdep irq inversion': ['WARNING: possible irq lock inversion dependency detected'],
+    'lockdep safe-unsafe': ['WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected'],
+    'lockdep softirq safe-unsafe': ['WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected'],
+    'lockdep bad unlock': ['WARNING: bad unlock balance detected!'],
+    'lockdep held lock freed': ['WARNING: held lock freed!'],
+    'lockdep key not registered': ['BUG: key ffff888012345678 has not been registered!'],
+    'lockdep MAX too low': ['BUG: MAX_LOCKDEP_CHAIN_HLOCKS too low!'],
+    'lockdep turned off': ['turning off the locking correctness validator.'],
+    'lockdep invalid wait context': ['BUG: Invalid wait context'],
+    'suspicious RCU usage': ['WARNING: suspicious RCU usage'],
+    'RCU stall': ['rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:'],
+    'RCU self-detected stall': ['rcu: INFO: rcu_preempt self-detected stall on CPU'],
+    'RCU expedited stall': ['rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: { 1-... } 21 jiffies s: 13 root: 0x2/.'],
+    'RCU tasks stall': ['INFO: rcu_tasks detected stalls on tasks:'],
+    'soft lockup': ['watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [kworker/1:1:40]'],
+    'hard lockup': ['NMI watchdog: Watchdog detected hard LOCKUP on cpu 1'],
+    'workqueue lockup': ['BUG: workqueue lockup - pool cpus=1 node=0 flags=0x0 nice=0 stuck for 32s!'],
+    'kmemleak leak': ['kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'],
+    'kmemleak disabled': ['kmemleak: Kernel memory leak detector disabled'],
+    'list corruption': ['list_del corruption, ffff888012345678->next is LIST_POISON1 (dead000000000100)'],
+    'stack protector': ['Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: devhold_x+0x1/0x2'],
+}
+
+
+def kreport(tmp, lines, *args):
+    log = write(tmp / 'test.log', lines)
+    return r.run(['python3', str(KREPORT), '--kunit', *args, str(log)])
+
+
+def report_case(lines):
+    return lambda tmp: kreport(tmp, ktap('devhold', [('devhold_test_a', True)],
+                                         [(1, lines)]))
+
+
+def declared(n, lines, end=True):
+    body = ['    # devhold_test_a: kreport: expect %d' % n] + lines
+    if end:
+        body.append('    # devhold_test_a: kreport: end')
+    return lambda tmp: kreport(tmp, ktap('devhold', [('devhold_test_a', True)], [(1, body)]))
+
+
+def known_case(line):
+    def fn(tmp):
+        log = ktap('drm_framebuffer', [('drm_test_framebuffer_free', True)], [(1, WARN)])
+        write(tmp / 'test.log', log)
+        # The signature the judge prints for the report, listed as known.
+        _, out = r.run(['python3', str(KREPORT), '--kunit', str(tmp / 'test.log')])
+        sig = next(ln for ln in out.splitlines() if ln.startswith('report: '))
+        where, s = sig[len('report: '):].split(': ', 1)
+        (tmp / 'known').write_text(line.format(where=where, sig=s) + '\n')
+        return r.run(['python3', str(KREPORT), '--kunit', '--known', str(tmp / 'known'),
+                      str(tmp / 'test.log')])
+    return fn
+
+
+def two_logs(tmp):
+    write(tmp / 'a.log', CLEAN)
+    write(tmp / 'b.log', ktap('drm_mm', [('drm_test_mm_init', True)], [(1, WARN)]))
+    return r.run(['python3', str(KREPORT), '--kunit', str(tmp / 'a.log'), str(tmp / 'b.log')])
+
+
+CASES = [('kreport: a clean log', 'PASS', lambda tmp: kreport(tmp, CLEAN))]
+CASES += [(f'kreport: {name}', 'FAILED', report_case(lines)) for name, lines in REPORTS.items()]
+CASES += [
+    ('kreport: a WARN declared with its count', 'PASS', declared(1, WARN)),
+    ('kreport: two reports declared as one', 'FAILED', declared(1, WARN + WARN)),
+    ('kreport: a declared report that did not come', 'FAILED', declared(1, [])),
+    ('kreport: a declaration never ended', 'FAILED', declared(1, WARN, end=False)),
+    ('kreport: a known report listed exactly', 'PASS',
+     known_case('KNOWN {where} {sig} -- the base prints it too')),
+    ('kreport: a known report listed in another case', 'FAILED',
+     known_case('KNOWN drm_framebuffer.other {sig} -- the base prints it too')),
+    ('kreport: a known report listed as a pattern', 'FAILED',
+     known_case('KNOWN {where} WARNING | WARNING: .* -- a wildcard')),
+    ('kreport: a known-reports file with a malformed line', 'FAILED',
+     known_case('KNOWN {where} {sig}')),
+    ('kreport: a re-run log with a report', 'FAILED', two_logs),
+]
+
+
+# compare.py: cases against the baseline.
+BASE = """\
+MIN devhold 3
+MIN drm_devhold 1
+FAIL drm_mm.drm_test_mm_bad the base fails it
+FLAKY drm_hdmi.drm_test_hdmi_b 3/10 ww_mutex deadlock injection
+SUITE drm_hdmi 2
+SUITE drm_mm 1
+"""
+GOOD = {'devhold.devhold_test_a': 'PASS', 'devhold.devhold_test_b': 'PASS',
+        'devhold.devhold_test_c': 'PASS', 'drm_devhold.drm_test_x': 'PASS',
+        'drm_mm.drm_test_mm_ok': 'PASS', 'drm_mm.drm_test_mm_bad': 'FAIL',
+        'drm_hdmi.drm_test_hdmi_a': 'PASS', 'drm_hdmi.drm_test_hdmi_b': 'PASS',
+        'drm_hdmi.drm_test_hdmi_c': 'PASS'}
+
+
+def compare(changes=None, base=BASE, retry=None, drop=()):
+    def fn(tmp):
+        cases = dict(GOOD)
+        cases.update(changes or {})
+        for d in drop:
+            cases = {k: v for k, v in cases.items() if not k.startswith(d)}
+        write(tmp / 'x.cases', [f'{v} {k}' for k, v in sorted(cases.items())])
+        args = ['python3', str(COMPARE), 'x', str(tmp / 'x.cases')]
+        if base is not None:
+            (tmp / 'base.txt').write_text(base)
+        args.append(str(tmp / 'base.txt'))
+        if retry:
+            write(tmp / 'retry.cases', [f'{v} {k}' for k, v in retry.items()])
+            args.append(str(tmp / 'retry.cases'))
+        return r.run(args)
+    return fn
+
+
+CASES += [
+    ('compare: all as on the base', 'PASS', compare()),
+    ('compare: a flaky case fails in the full run only', 'PASS',
+     compare({'drm_hdmi.drm_test_hdmi_b': 'FAIL'}, retry={'drm_hdmi.drm_test_hdmi_b': 'PASS'})),
+    ('compare: a flaky case failing deterministically (full run and alone)', 'FAILED',
+     compare({'drm_hdmi.drm_test_hdmi_b': 'FAIL'}, retry={'drm_hdmi.drm_test_hdmi_b': 'FAIL'})),
+    ('compare: a failed flaky case does not count toward the floor', 'FAILED',
+     compare({'drm_hdmi.drm_test_hdmi_b': 'FAIL'}, drop=['drm_hdmi.drm_test_hdmi_c'])),
+    ('compare: a new failure', 'FAILED', compare({'drm_mm.drm_test_mm_ok': 'FAIL'})),
+    ('compare: an order-dependent failure (passes alone)', 'FAILED',
+     compare({'drm_mm.drm_test_mm_ok': 'FAIL'}, retry={'drm_mm.drm_test_mm_ok': 'PASS'})),
+    ('compare: a project suite missing', 'FAILED', compare(drop=['devhold.'])),
+    ('compare: a project suite short', 'FAILED', compare(drop=['devhold.devhold_test_c'])),
+    ('compare: a project suite crashed mid-suite', 'FAILED',
+     compare({'devhold.<suite-result>': 'ERROR'})),
+    ('compare: a project suite with no MIN line', 'FAILED',
+     compare(base=BASE.replace('MIN drm_devhold 1\n', ''))),
+    ('compare: a FLAKY wildcard in the baseline', 'FAILED',
+     compare(base=BASE + 'FLAKY drm_hdmi.* 1/2 anything\n')),
+    ('compare: a FAIL wildcard in the baseline', 'FAILED',
+     compare(base=BASE + 'FAIL drm_mm.drm_test_* anything\n')),
+    ('compare: a FLAKY line without its measured rate', 'FAILED',
+     compare(base=BASE + 'FLAKY drm_mm.drm_test_mm_ok seen once\n')),
+    ('compare: no baseline file', 'FAILED', compare(base=None)),
+    ('compare: an upstream suite lost', 'FAILED', compare(drop=['drm_mm.drm_test_mm_ok'])),
+]
+
+
+# judge.sh end to end, without re-runs (nothing upstream fails).
+def judge(log, cases=None, known='', cwd_name='devhold', log_missing=False):
+    def fn(tmp):
+        repo = tmp / cwd_name
+        res = repo / 'build/results'
+        bdir = repo / 'build/x86_64'
+        res.mkdir(parents=True)
+        bdir.mkdir(parents=True)
+        if not log_missing:
+            write(bdir / 'test.log', log)
+        c = cases or ['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b']
+        write(res / 'selftest.cases', c)
+        # The tier's baseline files live in devtools/baseline: a tier name
+        # of its own, removed afterwards.
+        tier = f'selftest{os.getpid()}'
+        os.rename(res / 'selftest.cases', res / f'{tier}.cases')
+        bl = r.REPO / 'devtools/baseline'
+        (bl / f'{tier}.txt').write_text('MIN devhold 2\n')
+        (bl / f'{tier}.reports').write_text(known)
+        try:
+            return r.run(['bash', str(JUDGE), tier, str(repo / 'build/work'), str(bdir), str(res)])
+        finally:
+            (bl / f'{tier}.txt').unlink()
+            (bl / f'{tier}.reports').unlink()
+    return fn
+
+
+CASES += [
+    ('judge: a clean tier in a checkout named devhold', 'PASS', judge(CLEAN)),
+    ('judge: a tier whose kernel log is missing', 'FAILED', judge(CLEAN, log_missing=True)),
+    ('judge: a WARN in a passing case', 'FAILED',
+     judge(ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)], [(2, WARN)]))),
+    ('judge: a failed project case', 'FAILED',
+     judge(CLEAN, cases=['PASS devhold.devhold_test_a', 'FAIL devhold.devhold_test_b'])),
+]
+
+
+def verdict(lines, *named, log=None):
+    def fn(tmp):
+        write(tmp / 'm.cases', lines)
+        write(tmp / 'test.log', log or CLEAN)
+        return r.run(['bash', str(VERDICT), str(tmp / 'm.cases'), str(tmp / 'test.log'),
+                      'devhold', *named])
+    return fn
+
+
+# A mutant is caught (status 0): the judge "fails" here means survived.
+CASES += [
+    ('mutants: the named case failed (caught)', 'PASS',
+     verdict(['PASS devhold.a', 'FAIL devhold.b'], 'b')),
+    ('mutants: the named case passed (survived)', 'FAILED',
+     verdict(['FAIL devhold.a', 'PASS devhold.b'], 'b')),
+    ('mutants: the named case skipped (survived)', 'FAILED',
+     verdict(['SKIP devhold.b'], 'b')),
+    ('mutants: the kernel died in an earlier case (survived)', 'FAILED',
+     verdict(['FAIL devhold.a', 'ERROR devhold.<suite-result>'], 'b')),
+    ('mutants: one of two named cases failed (survived)', 'FAILED',
+     verdict(['FAIL devhold.a', 'PASS devhold.b'], 'a', 'b')),
+    ('mutants: the named case passed with a KASAN report in it (caught)', 'PASS',
+     verdict(['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b'], 'devhold_test_b',
+             log=ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)],
+                      [(2, REPORTS['KASAN'])]))),
+    ('mutants: a report in an earlier case only (survived)', 'FAILED',
+     verdict(['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b'], 'devhold_test_b',
+             log=ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)],
+                      [(1, REPORTS['KASAN'])]))),
+]
+
+
+def other_tree(tmp):
+    """The base's report, built in the cache, is known to the series'
+    run, built in a checkout named devhold: paths are not identity."""
+    def log(path):
+        return ktap('drm_framebuffer', [('drm_test_framebuffer_free', True)], [(1, [
+            '------------[ cut here ]------------',
+            f'WARNING: {path}drivers/gpu/drm/drm_framebuffer.c:870 at '
+            'drm_framebuffer_free+0x1a/0x40, CPU#1: kunit_try_catch/123',
+            '---[ end trace 0000000000000000 ]---'])])
+    write(tmp / 'base.log', log('/root/.cache/devhold/linux-7.3.4-1~bpo13+1/'))
+    write(tmp / 'series.log', log('../work/'))
+    st, out = r.run(['python3', str(KREPORT), '--kunit', '--make-known',
+                     str(tmp / 'known'), str(tmp / 'base.log')])
+    if st:
+        return st, out
+    return r.run(['python3', str(KREPORT), '--kunit', '--known', str(tmp / 'known'),
+                  str(tmp / 'series.log')])
+
+
+CASES += [('kreport: a base report built in another directory is known', 'PASS', other_tree)]
