@@ -26,8 +26,10 @@
 #   make gate-selftest  feed every judge of the gate the broken inputs it
 #                       exists for (each must say FAILED) and clean ones
 #   make drm-kunitconfig  DRM's own .kunitconfig (UML), as DRM's CI runs it
-#   make baseline       run the tiers on the unpatched base, rewrite
-#                       devtools/baseline/*.txt (known base failures)
+#   make baseline       run the tiers on the unpatched base BASE_RUNS times,
+#                       rewrite devtools/baseline/*.txt (known base failures,
+#                       flaky cases with their rates) and *.reports (the
+#                       kernel reports the base prints)
 #   make series         format-patch the series with a cover letter into out/
 #   make bisect-check   build every step of the series (UML, incremental)
 #   make mutants        broken variants of lib/devhold.c, drm_drv.c,
@@ -43,8 +45,10 @@
 #
 # Knobs: KDIR=/path/to/linux (your tree instead of Debian's linux-source-7.3),
 # JOBS=N, TIERS="x86_64 x86_64-lib rust" (the gate's KUnit tiers), BASE_TIERS="uml
-# x86_64" (make baseline), O=build (outputs), FORCE=1 (assemble over
-# unexported work).
+# x86_64 rust" and BASE_RUNS=3 (make baseline: the base tiers and how many
+# runs failure rates are measured over), BASE_VERSION= (the Debian base
+# package's version), GATE_TIMEOUT= (seconds, make check), O=build (outputs),
+# FORCE=1 (assemble over unexported work).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := uml
@@ -52,7 +56,7 @@ SHELL := /bin/bash
 KDIR ?=
 JOBS ?= $(shell nproc)
 TIERS ?= x86_64 x86_64-lib rust
-BASE_TIERS ?= uml x86_64
+BASE_TIERS ?= uml x86_64 rust
 BASE_RUNS ?= 3
 O ?= build
 WORK := $(O)/work
@@ -91,7 +95,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
 .PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
-	baseline-x86_64 series bisect-check export mutants bench \
+	baseline-x86_64 baseline-rust series bisect-check export mutants bench \
 	assemble deps base clean help
 
 help:
@@ -189,7 +193,7 @@ static: assemble
 # the harness scripts from the work tree).
 baseline: $(addprefix baseline-,$(BASE_TIERS))
 
-baseline-uml baseline-x86_64: baseline-%:
+baseline-uml baseline-x86_64 baseline-rust: baseline-%:
 	@mkdir -p $(RES)
 	devtools/kunit.sh "$(base_dir)" $* $(O)/base-$* $(RES)/base-$* $(CONFIGS_$*) || true
 	cp $(O)/base-$*/test.log $(RES)/base-$*.test.log

@@ -1,22 +1,28 @@
 #!/usr/bin/env python3
 """Compare a tier's KUnit results with the base's known-failure baseline.
 
-  compare.py TIER CASES BASELINE [RETRY_CASES...]
+  compare.py [--suites S1,S2] TIER CASES BASELINE [RETRY_CASES...]
                                           gate: exit 1 on a regression;
                                           RETRY_CASES (an upstream suite run
                                           again alone) only tell an
                                           order-dependent failure from a
-                                          plain one, they excuse nothing
+                                          plain one, they excuse nothing;
+                                          --suites judges those suites only
+                                          (a run of them alone)
   compare.py --make-baseline TIER BASELINE CASES...
                                           rewrite BASELINE from one or more
                                           runs of the base, keeping the
                                           reasons and MIN lines written there
 
-BASELINE lines (a missing file, or a line of another form, is an error):
+BASELINE lines (a missing file, or a line of another form, is an error;
+the fields of FAIL and FLAKY lines are separated by tabs, as case names may
+hold blanks):
   FAIL <suite.case> <reason>         fails in every run of the base
   FLAKY <suite.case> <k>/<n> <reason>
                                      failed in k of n runs of the base; one
                                      case, named exactly (no patterns)
+A reason must be written ("TODO" is none), and a project suite's case is
+never a known failure.
   SUITE <suite> <passed>             cases of the suite, flaky ones not
                                      counted, passing in every base run
   MIN <suite> <passed>               a project suite (not on the base)
@@ -76,17 +82,21 @@ def read_baseline(path):
             where = f'{os.path.basename(path)}:{n}'
             if not line.strip() or line.startswith('#'):
                 continue
-            parts = line.split(None, 2)
+            parts = line.split('\t') if '\t' in line else line.split(None, 2)
             kind = parts[0]
-            if kind in ('FAIL', 'FLAKY') and len(parts) >= 2 and \
-                    PATTERN_CHARS.search(parts[1]):
+            if kind in ('FAIL', 'FLAKY') and '\t' not in line:
+                errors.append(f'{where}: fields not separated by tabs')
+            elif kind in ('FAIL', 'FLAKY') and PATTERN_CHARS.search(parts[1]):
                 errors.append(f'{where}: {parts[1]}: a pattern; name each case alone')
+            elif kind in ('FAIL', 'FLAKY') and suite_of(parts[1]) in project_suites():
+                errors.append(f'{where}: {parts[1]}: a project case cannot be a known failure')
+            elif kind in ('FAIL', 'FLAKY') and (not parts[-1].strip() or
+                                                parts[-1].startswith('TODO')):
+                errors.append(f'{where}: {parts[1]}: no reason written')
             elif kind == 'FAIL' and len(parts) == 3:
                 fails[parts[1]] = parts[2]
-            elif kind == 'FLAKY' and len(parts) == 3 and \
-                    re.match(r'\d+/\d+ \S', parts[2]):
-                rate, reason = parts[2].split(None, 1)
-                flaky[parts[1]] = (rate, reason)
+            elif kind == 'FLAKY' and len(parts) == 4 and re.fullmatch(r'\d+/\d+', parts[2]):
+                flaky[parts[1]] = (parts[2], parts[3])
             elif kind in ('SUITE', 'MIN') and len(line.split()) == 3 and \
                     line.split()[2].isdigit():
                 (suites if kind == 'SUITE' else mins)[parts[1]] = int(line.split()[2])
@@ -134,11 +144,11 @@ def make_baseline(tier, base_path, *cases_paths):
         f.write('# MIN <suite> <passed>: a project suite passes at least that '
                 'many; kept.\n')
         for name, (rate, reason) in sorted(flaky.items()):
-            f.write(f'FLAKY {name} {rate} {reason}\n')
+            f.write(f'FLAKY\t{name}\t{rate}\t{reason}\n')
         for suite, m in sorted(mins.items()):
             f.write(f'MIN {suite} {m}\n')
         for name, reason in sorted(fails.items()):
-            f.write(f'FAIL {name} {reason}\n')
+            f.write(f'FAIL\t{name}\t{reason}\n')
         for suite, m in sorted((floors or {}).items()):
             if m:
                 f.write(f'SUITE {suite} {m}\n')
@@ -146,9 +156,12 @@ def make_baseline(tier, base_path, *cases_paths):
     return 0
 
 
-def gate(tier, cases_path, base_path, *retry_paths):
+def gate(tier, cases_path, base_path, *retry_paths, only=None):
     cases = read_cases(cases_path)
     fails, suites, flaky, mins, errors = read_baseline(base_path)
+    if only is not None:
+        suites = {k: v for k, v in suites.items() if k in only}
+        mins = {k: v for k, v in mins.items() if k in only}
     alone = {}
     for path in retry_paths:
         try:
@@ -157,7 +170,7 @@ def gate(tier, cases_path, base_path, *retry_paths):
             pass
     npass = sum(1 for s in cases.values() if s == 'PASS')
     nskip = sum(1 for s in cases.values() if s == 'SKIP')
-    bad = [f'{tier}: FAILED {e}' for e in errors]
+    bad = [f'{tier}: FAILED baseline {e}' for e in errors]
     known = 0
     for name, status in sorted(cases.items()):
         if status in ('PASS', 'SKIP'):
@@ -168,9 +181,10 @@ def gate(tier, cases_path, base_path, *retry_paths):
         if name in fails:
             known += 1
             continue
-        if name in flaky and name in alone and alone[name] != 'PASS':
-            bad.append(f'{tier}: FAILED {name} ({status}; listed as flaky, '
-                       'but it fails in the full run and again alone)')
+        if name in flaky and alone.get(name) != 'PASS':
+            again = {None: 'did not run again alone'}.get(alone.get(name), 'failed again alone')
+            bad.append(f'{tier}: FAILED {name} ({status}; listed as flaky, but it '
+                       f'{again})')
             continue
         if name in flaky:
             print(f'{tier}: note: {name} failed; it failed in '
@@ -206,6 +220,8 @@ def main():
     args = sys.argv[1:]
     if args and args[0] == '--make-baseline':
         return make_baseline(*args[1:])
+    if args and args[0] == '--suites':
+        return gate(*args[2:], only=set(args[1].split(',')))
     return gate(*args)
 
 

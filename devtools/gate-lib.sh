@@ -77,3 +77,30 @@ gate_time_verdict() {
 	echo "gate: FAILED: out of time in step $gate_out_of_time (GATE_TIMEOUT=$gate_timeout s)"
 	return 1
 }
+
+# gate_counts FILE STATUS: "passed failed" of a step's counts file.  A file
+# that is not two numbers is one failure; a step that failed (STATUS not 0)
+# fails the gate whatever its counts say.
+gate_counts() {
+	local line p=0 f=1
+	line=$(cat "$1" 2>/dev/null)
+	if [[ $line =~ ^([0-9]+)\ ([0-9]+)$ ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]}
+	fi
+	[ "$2" = 0 ] || [ "$f" != 0 ] || f=1
+	echo "$p $f"
+}
+
+# gate_tier_counts TIER GATE_FILE STATUS: "passed failed" of a KUnit tier's
+# judgement: its one "TIER: N passed, N failed" line; none, or more than
+# one, is one failure, and so is a failed make step.
+gate_tier_counts() {
+	local lines p=0 f=1
+	lines=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" "$2" 2>/dev/null)
+	if [ "$(printf '%s' "$lines" | grep -c .)" = 1 ]; then
+		p=$(sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$lines")
+		f=$(sed -E 's/^[^:]*: ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$lines")
+	fi
+	[ "$3" = 0 ] || [ "$f" != 0 ] || f=1
+	echo "$p $f"
+}

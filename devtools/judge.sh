@@ -8,15 +8,20 @@
 # judged by tools/testing/selftests/devhold/vm/kreport.py, the one list of
 # report patterns of all judges: a report no case declares and the base
 # does not print (devtools/baseline/TIER.reports, exact signatures) fails
-# the tier.  Writes RESULTS_DIR/TIER.gate and keeps each kernel log as
-# RESULTS_DIR/TIER[-retry-SUITE].test.log; exits non-zero on failure.
+# the tier.  An upstream case can turn lockdep off for the rest of a run
+# (the base does, at random): when the run had upstream suites, each
+# project suite runs once more alone, in its own boot, and must pass there
+# with a log free of reports.  Writes RESULTS_DIR/TIER.gate and keeps each
+# kernel log as RESULTS_DIR/TIER[-retry-SUITE|-alone-SUITE].test.log; exits
+# non-zero on failure.  DEVHOLD_BASELINE_DIR overrides devtools/baseline.
 set -uo pipefail
 
 tier=$1 work=$2 bdir=$3 res=$4
 shift 4
 here=$(cd "$(dirname "$0")" && pwd)
-base=$here/baseline/$tier.txt
-known=$here/baseline/$tier.reports
+bl=${DEVHOLD_BASELINE_DIR:-$here/baseline}
+base=$bl/$tier.txt
+known=$bl/$tier.reports
 kreport=$here/../tools/testing/selftests/devhold/vm/kreport.py
 
 # The kernel log before any re-run replaces it.  A tier whose log is missing
@@ -31,11 +36,12 @@ else
 fi
 out=$(python3 "$here/compare.py" "$tier" "$res/$tier.cases" "$base")
 # Suites with a new failure, a lost case, or a failed flaky case (which must
-# pass alone to stay flaky).
-suites=$(echo "$out" | sed -n -e "s/^$tier: FAILED \([^.]*\)\..*/\1/p" \
+# pass alone to stay flaky); only suites of this run's cases.
+ran=$(sed -n 's/^[A-Z]* \([^.]*\)\..*/\1/p' "$res/$tier.cases" | sort -u)
+suites=$(echo "$out" | sed -n -e "s/^$tier: FAILED \([^. ]*\)\..*/\1/p" \
 	-e "s/^$tier: suite \([^ ]*\) passed.*/\1/p" \
-	-e "s/^$tier: note: \([^.]*\)\.[^ ]* failed; it failed in .*/\1/p" | sort -u |
-	grep -vxF -f "$here/kunit/project.suites" || true)
+	-e "s/^$tier: note: \([^. ]*\)\..* failed; it failed in .*/\1/p" | sort -u |
+	grep -vxF -f "$here/kunit/project.suites" | grep -xF -f <(echo "$ran") || true)
 if [ -n "$suites" ]; then
 	retries=()
 	for s in $suites; do
@@ -50,13 +56,31 @@ if [ -n "$suites" ]; then
 	done
 	out=$(python3 "$here/compare.py" "$tier" "$res/$tier.cases" "$base" "${retries[@]}")
 fi
+# The project suites alone, each in its own boot, when upstream suites ran
+# before them.
+alone_out=
+if grep -qvxF -f "$here/kunit/project.suites" <<<"$ran"; then
+	for s in $(grep -xF -f "$here/kunit/project.suites" <<<"$ran"); do
+		echo "judge: $tier: running project suite $s alone" >&2
+		KUNIT_CMD=exec KUNIT_EXTRA="$s" "$here/kunit.sh" "$work" "$tier" "$bdir" \
+			"$res/$tier-alone-$s" "$@" >/dev/null 2>&1
+		if [ -f "$bdir/test.log" ]; then
+			cp "$bdir/test.log" "$res/$tier-alone-$s.test.log"
+		else
+			: >"$res/$tier-alone-$s.test.log"
+		fi
+		logs+=("$res/$tier-alone-$s.test.log")
+		alone_out+=$(python3 "$here/compare.py" --suites "$s" "$tier-alone-$s" \
+			"$res/$tier-alone-$s.cases" "$base" | grep -E "FAILED|suite .* passed|no results")$'\n'
+	done
+fi
 known_arg=(--known "$known")
 [ -f "$known" ] || known_arg=(--known "$known-missing")
 reports=$(python3 "$kreport" --kunit "${known_arg[@]}" --prefix "$tier: " "${logs[@]}")
 rc=$?
 summary=$(echo "$reports" | tail -n 1)
 reports=$(echo "$reports" | sed '$d')
-n=$(echo "$reports" | grep -c -E "^$tier: (report|FAILED)")
+n=$(printf '%s\n%s' "$reports" "$alone_out" | grep -c -E "^$tier(-alone-[a-z_]+)?: (report|FAILED|suite|no results)")
 [ "$rc" = 0 ] || [ "$n" != 0 ] || n=1
 if [ "$n" != 0 ]; then
 	re="^($tier: [0-9]+ passed, )([0-9]+)( failed.*)\$"
@@ -65,6 +89,6 @@ if [ "$n" != 0 ]; then
 		echo "$l"
 	done)
 fi
-out=$(printf '%s\n%s\n%s' "$reports" "$summary" "$out" | sed '/^$/d')
+out=$(printf '%s\n%s\n%s\n%s' "$reports" "$alone_out" "$summary" "$out" | sed '/^$/d')
 echo "$out" | tee "$res/$tier.gate"
 grep -qE "^$tier: [0-9]+ passed, 0 failed" "$res/$tier.gate"

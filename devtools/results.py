@@ -4,9 +4,10 @@
   results.py JSON [PROJECT_SUITES]
 
 Cases kunit.py gives at the top level (stand-ins for suites that were lost)
-are kept.  For the suites named in PROJECT_SUITES (one per line), a suite
-whose own result carries parse errors (a kernel that died after its last
-case, a missing result line) gets an "ERROR suite.<suite-result>" line.
+are kept.  A suite whose own result carries parse errors (a kernel that
+died after its last case, a missing result line) gets an "ERROR
+suite.<suite-result>" line, upstream suites as well as the project's
+(PROJECT_SUITES is accepted and no longer needed).
 """
 import json
 import sys
@@ -21,7 +22,7 @@ def walk(node, prefix, out, project):
         out.append((c.get('status', 'UNKNOWN'), f"{path}.{c.get('name')}"))
     own = node.get('misc', {}).get('errors', 0) - sum(
         s.get('misc', {}).get('errors', 0) for s in subs)
-    if own > 0 and path.split('.', 1)[0] in project:
+    if own > 0:
         out.append(('ERROR', f'{path}.<suite-result>'))
     for s in subs:
         walk(s, path, out, project)

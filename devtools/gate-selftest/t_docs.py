@@ -36,3 +36,11 @@ CASES = [
      docs([f'{TREE}/Documentation/core-api/index.rst:40: WARNING: toctree contains reference to '
            'nonexisting document \'core-api/devhold\''])),
 ]
+CASES += [
+    ('a CRITICAL about devhold.rst', 'FAILED',
+     docs([f'{TREE}/Documentation/core-api/devhold.rst:3: CRITICAL: Title level inconsistent:'])),
+    ('a docutils (SEVERE/4) about devhold.rst', 'FAILED',
+     docs([f'{TREE}/Documentation/core-api/devhold.rst:7: (SEVERE/4) Problems with "include" directive path'])),
+    ('a docutils (WARNING/2) about devhold.rst', 'FAILED',
+     docs([f'{TREE}/Documentation/core-api/devhold.rst:9: (WARNING/2) Inline emphasis start-string without end-string.'])),
+]

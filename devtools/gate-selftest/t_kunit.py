@@ -152,8 +152,8 @@ CASES += [
 BASE = """\
 MIN devhold 3
 MIN drm_devhold 1
-FAIL drm_mm.drm_test_mm_bad the base fails it
-FLAKY drm_hdmi.drm_test_hdmi_b 3/10 ww_mutex deadlock injection
+FAIL\tdrm_mm.drm_test_mm_bad\tthe base fails it
+FLAKY\tdrm_hdmi.drm_test_hdmi_b\t3/10\tww_mutex deadlock injection
 SUITE drm_hdmi 2
 SUITE drm_mm 1
 """
@@ -182,6 +182,26 @@ def compare(changes=None, base=BASE, retry=None, drop=()):
     return fn
 
 
+def make_then_compare(tmp):
+    """A baseline made from two base runs judges a third run like them."""
+    runs = [dict(GOOD), dict(GOOD), dict(GOOD)]
+    runs[0]['drm_hdmi.drm_test_hdmi_c.YCBCR444 -> YUV444'] = 'FAIL'
+    runs[1]['drm_hdmi.drm_test_hdmi_c.YCBCR444 -> YUV444'] = 'PASS'
+    runs[2]['drm_hdmi.drm_test_hdmi_c.YCBCR444 -> YUV444'] = 'FAIL'
+    for i, run in enumerate(runs):
+        write(tmp / f'{i}.cases', [f'{v} {k}' for k, v in sorted(run.items())])
+    (tmp / 'base.txt').write_text('MIN devhold 3\nMIN drm_devhold 1\n')
+    st, out = r.run(['python3', str(COMPARE), '--make-baseline', 'x', str(tmp / 'base.txt'),
+                     str(tmp / '0.cases'), str(tmp / '1.cases')])
+    if st:
+        return st, out
+    text = (tmp / 'base.txt').read_text().replace('TODO: reason', 'measured')
+    (tmp / 'base.txt').write_text(text)
+    write(tmp / 'retry.cases', ['PASS drm_hdmi.drm_test_hdmi_c.YCBCR444 -> YUV444'])
+    return r.run(['python3', str(COMPARE), 'x', str(tmp / '2.cases'), str(tmp / 'base.txt'),
+                  str(tmp / 'retry.cases')])
+
+
 CASES += [
     ('compare: all as on the base', 'PASS', compare()),
     ('compare: a flaky case fails in the full run only', 'PASS',
@@ -200,11 +220,28 @@ CASES += [
     ('compare: a project suite with no MIN line', 'FAILED',
      compare(base=BASE.replace('MIN drm_devhold 1\n', ''))),
     ('compare: a FLAKY wildcard in the baseline', 'FAILED',
-     compare(base=BASE + 'FLAKY drm_hdmi.* 1/2 anything\n')),
+     compare(base=BASE + 'FLAKY\tdrm_hdmi.*\t1/2\tanything\n')),
     ('compare: a FAIL wildcard in the baseline', 'FAILED',
-     compare(base=BASE + 'FAIL drm_mm.drm_test_* anything\n')),
+     compare(base=BASE + 'FAIL\tdrm_mm.drm_test_*\tanything\n')),
     ('compare: a FLAKY line without its measured rate', 'FAILED',
-     compare(base=BASE + 'FLAKY drm_mm.drm_test_mm_ok seen once\n')),
+     compare(base=BASE + 'FLAKY\tdrm_mm.drm_test_mm_ok\tseen once\n')),
+    ('compare: a failed flaky case whose re-run has no result for it', 'FAILED',
+     compare({'drm_hdmi.drm_test_hdmi_b': 'FAIL'},
+             retry={'drm_hdmi.<suite-result>': 'ERROR'})),
+    ('compare: a failed flaky case never run again', 'FAILED',
+     compare({'drm_hdmi.drm_test_hdmi_b': 'FAIL'})),
+    ('compare: a FAIL line without a reason', 'FAILED',
+     compare({'drm_mm.drm_test_mm_ok': 'FAIL'}, base=BASE + 'FAIL\tdrm_mm.drm_test_mm_ok\tTODO: reason\n')),
+    ('compare: a project case listed as a known failure', 'FAILED',
+     compare({'devhold.devhold_test_c': 'FAIL'}, base=BASE + 'FAIL\tdevhold.devhold_test_c\tno\n')),
+    ('compare: space-separated FAIL line', 'FAILED',
+     compare(base=BASE + 'FAIL drm_mm.drm_test_mm_ok anything\n')),
+    ('compare: a flaky case with blanks in its name, failing in the full run only', 'PASS',
+     compare({'drm_hdmi.drm_test_hdmi_b.YCBCR444 -> YUV444': 'FAIL'},
+             base=BASE + 'FLAKY\tdrm_hdmi.drm_test_hdmi_b.YCBCR444 -> YUV444\t2/10\tinjection\n',
+             retry={'drm_hdmi.drm_test_hdmi_b.YCBCR444 -> YUV444': 'PASS'})),
+    ('compare: a baseline written by --make-baseline from runs with blanks in names', 'PASS',
+     make_then_compare),
     ('compare: no baseline file', 'FAILED', compare(base=None)),
     ('compare: an upstream suite lost', 'FAILED', compare(drop=['drm_mm.drm_test_mm_ok'])),
 ]
@@ -222,18 +259,13 @@ def judge(log, cases=None, known='', cwd_name='devhold', log_missing=False):
             write(bdir / 'test.log', log)
         c = cases or ['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b']
         write(res / 'selftest.cases', c)
-        # The tier's baseline files live in devtools/baseline: a tier name
-        # of its own, removed afterwards.
-        tier = f'selftest{os.getpid()}'
-        os.rename(res / 'selftest.cases', res / f'{tier}.cases')
-        bl = r.REPO / 'devtools/baseline'
-        (bl / f'{tier}.txt').write_text('MIN devhold 2\n')
-        (bl / f'{tier}.reports').write_text(known)
-        try:
-            return r.run(['bash', str(JUDGE), tier, str(repo / 'build/work'), str(bdir), str(res)])
-        finally:
-            (bl / f'{tier}.txt').unlink()
-            (bl / f'{tier}.reports').unlink()
+        bl = tmp / 'baseline'
+        bl.mkdir()
+        (bl / 'selftest.txt').write_text('MIN devhold 2\n')
+        (bl / 'selftest.reports').write_text(known)
+        env = dict(os.environ, DEVHOLD_BASELINE_DIR=str(bl))
+        return r.run(['bash', str(JUDGE), 'selftest', str(repo / 'build/work'), str(bdir),
+                      str(res)], env=env)
     return fn
 
 
@@ -294,8 +326,95 @@ def other_tree(tmp):
                      str(tmp / 'known'), str(tmp / 'base.log')])
     if st:
         return st, out
+    # make baseline writes "TODO: reason"; a person writes the reason.
+    known = (tmp / 'known').read_text().replace('TODO: reason', 'the base prints it too')
+    (tmp / 'known').write_text(known)
     return r.run(['python3', str(KREPORT), '--kunit', '--known', str(tmp / 'known'),
                   str(tmp / 'series.log')])
 
 
 CASES += [('kreport: a base report built in another directory is known', 'PASS', other_tree)]
+
+
+KASAN_BY_WORKER = ['BUG: KASAN: slab-use-after-free in devhold_work_fn+0x1/0x2',
+                   'Read of size 8 at addr ffff888012345678 by task kworker/1:2/77']
+
+
+def lockdep_circular(cls):
+    return ['======================================================',
+            'WARNING: possible circular locking dependency detected',
+            '7.3.4 #1 Tainted: G        W        N',
+            '------------------------------------------------------',
+            'kunit_try_catch/123 is trying to acquire lock:',
+            f'ffff888012345678 ({cls}){{+.+.}}-{{3:3}}, at: some_func+0x1/0x2',
+            '',
+            'but task is already holding lock:',
+            'ffff888012345600 (other_lock){+.+.}-{3:3}, at: other_func+0x1/0x2']
+
+
+def known_from(base_lines, series_lines, case='drm_test_framebuffer_free'):
+    def fn(tmp):
+        write(tmp / 'base.log', ktap('drm_framebuffer', [(case, True)], [(1, base_lines)]))
+        write(tmp / 'series.log', ktap('drm_framebuffer', [(case, True)], [(1, series_lines)]))
+        st, out = r.run(['python3', str(KREPORT), '--kunit', '--make-known',
+                         str(tmp / 'known'), str(tmp / 'base.log')])
+        known = (tmp / 'known').read_text().replace('TODO: reason', 'the base prints it')
+        (tmp / 'known').write_text(known)
+        return r.run(['python3', str(KREPORT), '--kunit', '--known', str(tmp / 'known'),
+                      str(tmp / 'series.log')])
+    return fn
+
+
+def param_case(tmp):
+    """A report in the second parameter of a case names that case."""
+    log = [TS + 'KTAP version 1', TS + '1..1', TS + '    KTAP version 1',
+           TS + '    # Subtest: drm_hdmi', TS + '    1..2',
+           TS + '        KTAP version 1', TS + '        # Subtest: drm_test_param',
+           TS + '        ok 1 first param'] + [TS + ln for ln in WARN] + [
+           TS + '        ok 2 second param', TS + '    ok 1 drm_test_param',
+           TS + '    ok 2 drm_test_other', TS + 'ok 1 drm_hdmi']
+    write(tmp / 'test.log', log)
+    st, out = r.run(['python3', str(KREPORT), '--kunit', str(tmp / 'test.log')])
+    # Status 1 (the report) and the right case named, or a failure here.
+    return (1 if 'report: drm_hdmi.drm_test_param:' in out else 0), out
+
+
+def malformed_known_only(tmp):
+    write(tmp / 'test.log', CLEAN)
+    (tmp / 'known').write_text('KNOWN drm_x.y WARNING | WARNING: a.c at f, CPU:\n')
+    return r.run(['python3', str(KREPORT), '--kunit', '--known', str(tmp / 'known'),
+                  str(tmp / 'test.log')])
+
+
+COLD = ['------------[ cut here ]------------',
+        'WARNING: drivers/gpu/drm/drm_drv.c:880 at drm_dev_put.cold+0x1a/0x40, CPU#1: kworker/u8:1/77',
+        '---[ end trace 0000000000000000 ]---']
+HOT = [ln.replace('drm_dev_put.cold', 'drm_dev_put').replace('kworker/u8:1', 'kworker/0:2')
+       for ln in COLD]
+INTERLEAVED = WARN[:3] + ['------------[ cut here ]------------',
+                          'WARNING: lib/devhold.c:300 at devhold_domain_destroy+0x1a/0x40, CPU#0: kunit_try_catch/124'] + WARN[3:]
+
+CASES += [
+    ('kreport: a KASAN report inside a declaration block', 'FAILED',
+     declared(1, WARN + KASAN_BY_WORKER)),
+    ('kreport: a declared WARN with a KASAN instead of it', 'FAILED',
+     declared(1, KASAN_BY_WORKER)),
+    ('kreport: a known WARN with a new one interleaved', 'FAILED',
+     known_from(WARN, INTERLEAVED)),
+    ('kreport: a known lockdep report with other lock classes', 'FAILED',
+     known_from(lockdep_circular('crtc_ww_class_mutex'), lockdep_circular('&domain->lock'))),
+    ('kreport: a known lockdep report with the same lock classes', 'PASS',
+     known_from(lockdep_circular('crtc_ww_class_mutex'), lockdep_circular('crtc_ww_class_mutex'))),
+    ('kreport: a known WARN, built as a .cold clone in the base', 'PASS', known_from(COLD, HOT)),
+    ('kreport: a known WARN with another message', 'FAILED',
+     known_from(WARN[:1] + ['devhold: double put of hold 00000000deadbeef'] + WARN[1:],
+                WARN[:1] + ['devhold: hold on a destroyed domain'] + WARN[1:])),
+    ('kreport: a report in a parameterised case names the case', 'FAILED', param_case),
+    ('kreport: KTAP lines naming BUG and WARNING', 'PASS',
+     lambda tmp: kreport(tmp, ktap('drm_x', [('drm_test_BUG_on_WARNING: x', True)], [
+         (1, ['    # drm_test_BUG_on_WARNING: BUG: not on UML; WARNING: ignored',
+              '    ok 1 a # SKIP BUG: not on UML'])]))),
+    ('kreport: a known-reports file with only a malformed line', 'FAILED', malformed_known_only),
+    ('kreport: a known report without a written reason', 'FAILED',
+     known_case('KNOWN {where} {sig} -- TODO: reason')),
+]

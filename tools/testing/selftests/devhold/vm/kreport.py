@@ -14,11 +14,13 @@ suspicious RCU usage, RCU stalls of every kind, kmemleak (leaks, and the
 detector disabling itself), ODEBUG, refcount_t, UBSAN, hard lockups, list
 corruption and plain WARN()s.
 
-A report a test provokes on purpose is declared by that test around the
-code that provokes it: a line holding "kreport: expect N" (N reports, from
+A WARN a test provokes on purpose is declared by that test around the
+code that provokes it: a line holding "kreport: expect N" (N WARNs, from
 any task) before, and one holding "kreport: end" after.  Inside such a
-block the reports are counted, not failed; a block that saw a number other
-than N fails, and so does a block that never ends.  (A KUnit test whose
+block the WARNs are counted, not failed; a block that saw a number other
+than N fails, and so does a block that never ends.  Only plain WARN()s can
+be declared: any other report (KASAN, lockdep, an Oops, a stall, ...)
+inside a block is unexpected all the same.  (A KUnit test whose
 WARN comes from its own task uses KUnit's warning suppression instead, and
 prints nothing.)
 
@@ -117,8 +119,14 @@ PATTERNS = [(k, re.compile(r)) for k, r in PATTERNS]
 ORDER = {fmt.split(':')[0]: i for i, (fmt, _) in enumerate(PATTERNS)}
 
 # Lines never taken as reports: the command line, the judges' own lines,
-# and the declarations below.
-IGNORE = re.compile(r'Kernel command line:|^Command line:|^devhold-vm: |kreport: ')
+# the declarations below, and KTAP's result and diagnostic lines (a test's
+# name or message is not a report).
+IGNORE = re.compile(r'Kernel command line:|^Command line:|^devhold-vm: |kreport: |'
+                    r'^\s*(?:not )?ok \d+ |^\s*# ')
+
+# The kinds a test may declare: plain WARN()s.
+DECLARABLE = re.compile(r'^WARN(?:ING)?$|^WARNING: (?!possible|inconsistent|bad unlock|'
+                        r'held lock|suspicious|lock held|Nested)')
 
 EXPECT = re.compile(r'kreport: expect (\d+)\b')
 EXPECT_END = re.compile(r'kreport: end\b')
@@ -159,10 +167,12 @@ def kind_of(line):
     return None
 
 
-def signature(kind, text):
-    """A report's identity: its kind and its first line without numbers,
-    addresses, CPUs, PIDs, task names, offsets and line numbers."""
+def normalise(text):
+    """A line without numbers, addresses, CPUs, PIDs, task names, offsets,
+    line numbers, compiler clone suffixes and tree paths."""
     s = TREE_PREFIX.sub('', text)
+    s = re.sub(r'\.(?:cold|isra|part|constprop|llvm)(?:\.\d+)*\b', '', s)
+    s = re.sub(r'\bkworker/[\w:.+-]+', 'kworker', s)
     s = re.sub(r'\+0x[0-9a-f]+/0x[0-9a-f]+', '', s)
     s = re.sub(r'\.(c|h|rs):\d+', r'.\1', s)
     s = re.sub(r'\bCPU[#:]? ?\d+', 'CPU', s)
@@ -172,8 +182,43 @@ def signature(kind, text):
     s = re.sub(r'\b\d+\b', 'N', s)
     s = re.sub(r'(CPU: )\S+/N', r'\1', s)
     s = re.sub(r'(?<=[,:] )[\w.:-]+/N\b', 'TASK', s)
-    s = re.sub(r'\s+', ' ', s).strip()
-    return f'{kind} | {s}'
+    return re.sub(r'\s+', ' ', s).strip()
+
+
+def signature(kind, text, details=()):
+    """A report's identity: its kind, its title line and its details, all
+    normalised."""
+    return ' | '.join([kind, normalise(text)] + [normalise(d) for d in details])
+
+
+CUT = re.compile(r'-+\[ cut here \]-+')
+# lockdep's "(&domain->lock){+.+.}-{3:3}" and "(rcu_read_lock){....}".
+LOCK_CLASS = re.compile(r'\(([^(){}\s]+)\)\{[^}]*\}')
+DETAIL_LINES = 40
+FRAME = re.compile(r'^\s*(?:\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+')
+# The reporting code's own frames: not what tells reports apart.
+HELPERS = re.compile(r'^(?:dump_stack\w*|show_stack|__warn\w*|warn_\w+|report_bug|'
+                     r'handle_bug|exc_invalid_op|asm_exc_\w+|__might_\w+|might_\w+|'
+                     r'__schedule_bug|schedule\w*|refcount_warn_saturate|'
+                     r'debug_print_object|debug_object_\w+|lockdep_\w+|'
+                     r'__lock_acquire|lock_acquire|print_\w+|ubsan_\w+|__ubsan_\w+|'
+                     r'kasan_\w+|__asan_\w+|check_\w+|__list_\w+_valid\w*|'
+                     r'__bad_\w+|bad_page\w*|__dump_page|dump_page)$')
+
+
+def first_frame(lines):
+    """The first call-trace frame outside the reporting code."""
+    seen = False
+    for t in lines:
+        if 'Call Trace:' in t:
+            seen = True
+            continue
+        m = FRAME.match(t)
+        if seen and m and not t.strip().startswith('?'):
+            name = re.sub(r'\.(?:cold|isra|part|constprop)(?:\.\d+)*$', '', m.group(1))
+            if not HELPERS.match(name):
+                return name
+    return None
 
 
 # Whatever leads to a kernel source path (the build's relative srctree, a
@@ -214,7 +259,40 @@ class Report:
         return body[self.first][1][self.col:].strip()
 
     def signature(self, body):
-        return signature(self.kind, self.head(body))
+        """Kind, title line and what tells two reports of one kind apart:
+        a WARN's message, lockdep's lock classes, the first frame of the
+        call trace outside the reporting code."""
+        return signature(self.kind, self.head(body), self.details(body))
+
+    def details(self, body):
+        lines = [t for c, t in body[self.first:self.last + 1 + DETAIL_LINES]
+                 if not self.caller or not c or c == self.caller]
+        end = next((i for i, t in enumerate(lines) if i and END.search(t)), len(lines))
+        lines = lines[:end]
+        out = []
+        kind = self.kind
+        if kind.startswith('WARN'):
+            # WARN(cond, fmt): the message between cut-here and the title.
+            for t in lines:
+                if kind_of(t) and kind_of(t)[0] == 'WARNING':
+                    break
+                if not CUT.search(t) and t.strip():
+                    out.append(t.strip())
+                    break
+        if kind.startswith('lockdep') or kind == 'suspicious RCU usage':
+            classes = sorted({m.group(1) for t in lines for m in LOCK_CLASS.finditer(t)})
+            out += classes[:6]
+            for t in lines[1:4]:
+                m = re.search(r'(\S+\.[ch]:\d+ .*)', t)
+                if m and kind == 'suspicious RCU usage':
+                    out.append(m.group(1))
+                    break
+        if not kind.startswith(('WARN', 'lockdep', 'KASAN', 'KFENCE', 'RCU stall',
+                                'hung task', 'kmemleak')):
+            frame = first_frame(lines)
+            if frame:
+                out.append(frame)
+        return out
 
 
 def split_prefix(lines):
@@ -242,9 +320,12 @@ def scan(lines):
         if not k:
             continue
         kind, col = k
+        # Two CPUs' reports may interleave: every WARN begins with its
+        # cut-here line, and a report has one WARNING title.
         same = cur and not ended and i - cur.last <= MERGE_LINES and \
             caller == cur.caller and \
-            kind != 'panic' and 'panic' not in cur.kinds
+            kind != 'panic' and 'panic' not in cur.kinds and \
+            kind != 'WARN' and not (kind == 'WARNING' and 'WARNING' in cur.kinds)
         if same:
             cur.kinds.append(kind)
             cur.last = i
@@ -280,7 +361,7 @@ def declarations(body, reports):
         blocks.append((start[0], len(body), start[1], 'never ended'))
     bad = []
     for b0, b1, n, why in blocks:
-        inside = [r for r in reports if b0 < r.first < b1]
+        inside = [r for r in reports if b0 < r.first < b1 and DECLARABLE.match(r.kind)]
         for r in inside:
             r.declared = b0
         where = f'line {b0 + 1}'
@@ -358,6 +439,8 @@ def read_known(path):
             if not m:
                 errors.append(f'{path}:{n}: not "KNOWN <where> <signature> -- <reason>"')
                 continue
+            if m.group(3).startswith('TODO'):
+                errors.append(f'{path}:{n}: no reason written ("TODO")')
             known[(m.group(1), m.group(2))] = m.group(3)
     return known, errors
 
