@@ -5,7 +5,10 @@
 # module prints figures only; the targets are here, and so are the
 # verdicts: each run's console is judged by --judge below.
 #   bench.sh WORK_DIR BUILD_DIR RESULTS_DIR
-#   bench.sh --judge LOG...     judge saved consoles (no build, no boot)
+#   bench.sh --judge [--debug] LOG...
+#                               judge saved consoles (no build, no boot):
+#                               the timing kernel's, or with --debug the
+#                               CONFIG_DEBUG_DEVHOLD kernel's
 # LOOPS (default 100000) and NRUNS (11) set the benchmark's parameters.
 # Exits non-zero when a kernel does not build, a run is cut short, a figure
 # is missing or 0, a kernel report is printed, or a target is missed.
@@ -13,11 +16,16 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 
-# judge LOG...: print each run's figures, the targets with their verdicts,
-# and "bench: NAME: PASS" or "bench: NAME: FAILED (...)"; status 1 when a
-# run failed.  NAME is the log's file name without its extension.
+# judge [--debug] LOG...: print each run's figures, the targets with their
+# verdicts, and "bench: NAME: PASS" or "bench: NAME: FAILED (...)"; status
+# 1 when a run failed.  NAME is the log's file name without its extension.
+# A run is the timing kernel's (it must say debug=0, and every target is
+# judged) or, with --debug, the debug kernel's (debug=1; the targets are
+# figures only): a kernel built with the wrong configuration fails.
 judge() {
-	python3 - "$here/../tools/testing/selftests/devhold/vm" "$@" <<'EOF'
+	local debug=0
+	[ "${1:-}" != --debug ] || { debug=1; shift; }
+	python3 - "$here/../tools/testing/selftests/devhold/vm" "$debug" "$@" <<'EOF'
 import os
 import re
 import sys
@@ -71,7 +79,7 @@ def ratio(a, b):
     return round(a / b, 2)
 
 
-def judge(path):
+def judge(path, want_debug):
     name = os.path.basename(path).rsplit('.', 1)[0]
     out = []
     bad = []
@@ -147,7 +155,12 @@ def judge(path):
         once[key] = v
 
     # Targets: figures for people in the debug run, bounds in the other.
-    debug = cond.get('debug') == '1'
+    # The run says which kernel it timed: it must be the one asked for.
+    debug = want_debug
+    if start and cond.get('debug') != str(int(want_debug)):
+        bad.append(f'debug={cond.get("debug", "?")}: not the '
+                   f'{"CONFIG_DEBUG_DEVHOLD" if want_debug else "timing"} kernel '
+                   f'(debug={int(want_debug)})')
     targets = []
     for n in tables:
         who = '1 reader' if n == 1 else f'{n} readers'
@@ -176,6 +189,20 @@ def judge(path):
     if 'memory per VM' in once:
         bo, head, _ = once['memory per VM']
         targets.append(('bo_defer per VM over 7.3', bo - head, MAX_BO_DEFER, '{:+d} bytes'))
+    # Every target, in each table: one that could not be computed is not
+    # judged, and a run with no target judged proves nothing.
+    want = [f'{what}, {"1 reader" if n == 1 else f"{n} readers"}'
+            for n in tables for what, _, _, _ in RATIOS]
+    want += ['idle barrier / synchronize_srcu_expedited',
+             'release latency of B, A blocked / A idle', '1e5 holds drained',
+             'bo_defer per VM over 7.3']
+    have = [t[0] for t in targets]
+    if not debug:
+        lost = [w for w in want if w not in have]
+        if not targets:
+            bad.append('no target judged')
+        elif lost:
+            bad.append(f'targets not judged: {"; ".join(lost)}')
     for what, v, most, fmt in targets:
         if debug:
             say(f'{what}: {fmt.format(v)} (CONFIG_DEBUG_DEVHOLD: not judged)')
@@ -195,15 +222,16 @@ def judge(path):
 
 
 ok = True
-for p in sys.argv[2:]:
-    ok = judge(p) and ok
+for p in sys.argv[3:]:
+    ok = judge(p, sys.argv[2] == '1') and ok
 sys.exit(0 if ok else 1)
 EOF
 }
 
 if [ "${1:-}" = --judge ]; then
 	shift
-	[ $# -gt 0 ] || { echo "usage: bench.sh --judge LOG..." >&2; exit 2; }
+	[ $# -gt 0 ] && [ "$*" != --debug ] ||
+		{ echo "usage: bench.sh --judge [--debug] LOG..." >&2; exit 2; }
 	judge "$@"
 	exit
 fi
@@ -212,9 +240,9 @@ work=$1 bd=$2 res=$3
 mkdir -p "$bd" "$res"
 rc=0
 
-bench() {	# NAME CONFIG...
-	local name=$1 t0=$SECONDS
-	shift
+bench() {	# NAME JUDGE_ARGS CONFIG...
+	local name=$1 jargs=$2 t0=$SECONDS
+	shift 2
 	rm -f "$res/bench-$name.out" "$res/bench-$name.txt"
 	if ! KUNIT_CMD=build "$here/kunit.sh" "$work" uml "$bd/$name" "$res/bench-$name" \
 		"$@" >/dev/null; then
@@ -236,15 +264,16 @@ bench() {	# NAME CONFIG...
 	st=$?
 	echo "bench: $name: ran in $((SECONDS - t0)) s (exit status $st)"
 	[ $st -ne 124 ] || echo "bench: $name: timed out"
-	judge "$res/bench-$name.out" | tee "$res/bench-$name.txt"
+	# shellcheck disable=SC2086 # JUDGE_ARGS: no option, or one
+	judge $jargs "$res/bench-$name.out" | tee "$res/bench-$name.txt"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 }
 
-bench nodebug "$here/kunit/bench.config"
+bench nodebug '' "$here/kunit/bench.config"
 # The debug kernel starts as a copy: kbuild then rebuilds what the option
 # changes.
 rm -rf "$bd/debug"
 [ -d "$bd/nodebug" ] && cp -a "$bd/nodebug" "$bd/debug"
-bench debug "$here/kunit/bench.config" "$here/kunit/bench-debug.config"
+bench debug --debug "$here/kunit/bench.config" "$here/kunit/bench-debug.config"
 [ $rc -eq 0 ] && echo "bench: PASS" || echo "bench: FAILED"
 exit $rc

@@ -14,7 +14,8 @@
 #                   and no other but those of "expect_also"
 #   igt             devhold_igt.sh: IGT core_hotunplug (virtio-gpu), vgem_basic,
 #                   prime_vgem; no subtest may do worse than on the base
-#                   (devtools/baseline/igt.txt)
+#                   (devtools/baseline/igt.txt, judged by igt-compare.py; a
+#                   subtest that fails or skips on the base too is no failure)
 #
 #   unload-delay    devhold_unload.sh, shorter, with DEVHOLD_DEBUG_DELAY's
 #                   random 1-4 s release delay on (off in the other boots)
@@ -24,9 +25,11 @@
 # SIGNATURE -- REASON" a kernel report with exactly that signature a known
 # one (what kreport.py's signature() makes of the report, printed by
 # check-log.py under each report as "signature: ..."; no patterns, and a
-# line that is not such a signature fails the boot); both are shown with
-# their reason and not counted as failed.  The gate says when a known
-# failure no longer happens (then remove the line).
+# line that is not such a signature fails the boot), "BOOT skip N REASON"
+# a skip of case N a known one (any other skip fails its boot: a skip
+# proves nothing; the igt boot's IGT subtests are igt-compare.py's); all
+# are shown with their reason and not counted as failed.  The gate says
+# when a known failure no longer happens (then remove the line).
 #
 #   vm.sh WORK BUILD_DIR RESULTS_DIR [BOOT...]
 #
@@ -60,21 +63,29 @@ say() { echo "vm: $*" | tee -a "$res/vm.summary"; }
 # nopin: the last put_device() of the holder's drop path (thh_put() from
 #   the thh_drop kthread worker's thh_kwork_fn()) runs the object's release,
 #   tdp_obj_release(), in the unloaded provider's freed text: an oops (int3:
-#   freed module text is filled with it) whose RIP has no symbol.  The
-#   provider's exit destroyed its domain with that object counted, which
-#   devhold WARNs about.  The dead kthread's references may leak.
-# ignored_get: module_put() of a module whose count is 0 WARNs at
-#   kernel/module/main.c; once the module is freed, it reads freed memory.
+#   freed module text is filled with it) whose RIP has no symbol and is in
+#   the module area, with "[last unloaded: test_devhold_provider]" (not a
+#   NULL or wild function pointer: "RIP: 0010:0x0").  The provider's exit
+#   destroyed its domain with that object counted, which devhold WARNs
+#   about.  The dead kthread's references may leak.
+# ignored_get: "ctl dup ignored_get" takes references whose
+#   try_module_get() failed on the going provider; the holder's drop path
+#   (thh_put() from thh_kwork_fn(), the broken references are put from
+#   process context only) puts the module anyway: module_put() of a module
+#   whose count is 0 WARNs at kernel/module/main.c; once the module is
+#   freed, it reads freed memory.  Both from that path: module_put() from
+#   rmmod's own path would be another bug.
 # nobarrier: the release tail (tdp_release_tail(), under tdp_obj_release())
 #   returns from its sleep into the freed provider text, in devhold's
-#   release work (devhold_work_fn()): an oops whose RIP has no symbol.
+#   release work (devhold_work_fn()): an oops whose RIP has no symbol and
+#   is in the module area, with "[last unloaded: test_devhold_provider]".
 #   The holds that work had yet to finish leak.
 # drm_nowait, drm_rs_nowait: DRM's check of a going module with devices
 #   alive WARNs in drm_module_gone() (from its module notifier).
 declare -A expect=(
-	[nopin]='fault at unloaded from thh_put|thh_kwork_fn'
-	[ignored_get]='WARNING at kernel/module/main.c:module_put; fault at module_put'
-	[nobarrier]='fault at unloaded from devhold_work_fn'
+	[nopin]='fault at unloaded[test_devhold_provider] from thh_put|thh_kwork_fn'
+	[ignored_get]='WARNING at kernel/module/main.c:module_put from thh_put|thh_kwork_fn; fault at module_put from thh_put|thh_kwork_fn'
+	[nobarrier]='fault at unloaded[test_devhold_provider] from devhold_work_fn'
 	[drm_nowait]='WARNING at drivers/gpu/drm/drm_drv.c:drm_module_gone|drm_module_notify'
 	[drm_rs_nowait]='WARNING at drivers/gpu/drm/drm_drv.c:drm_module_gone|drm_module_notify'
 )
@@ -82,6 +93,41 @@ declare -A expect_also=(
 	[nopin]='WARNING at lib/devhold.c:devhold_domain_destroy; kmemleak'
 	[nobarrier]='kmemleak'
 )
+
+igt_base=$here/baseline/igt.txt
+igt_version=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}/vmroot.igt
+
+# boot_counts BOOT OUT TAP STATUS: "passed failed" of a boot (the last line
+# printed; what failed besides, on the lines before), from the last
+# "N passed, N failed" line of check-log.py in OUT (run.sh's output, whose
+# exit status is STATUS; no such line is a failure, and so is a status
+# that says failed where the counts do not).  The unload boots must show
+# their fault injection and torture lines.  For igt, check-log.py leaves
+# the IGT subtests to igt-compare.py, which compares TAP with the base
+# (its table in TAP's directory, igt.table): a subtest that does worse
+# fails the boot, one that fails on the base too does not.
+boot_counts() {
+	local b=$1 out=$2 tap=$3 rc=$4 line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
+	p=${line%% *} f=${line#* passed, }
+	f=${f% failed}
+	[ -n "$line" ] || { p=0 f=1; }
+	[ "$rc" = 0 ] || [ "$f" != 0 ] || f=1
+	case $b in
+	unload|unload-delay)
+		local w
+		for w in faults torture; do
+			grep -q "^# $w: " "$tap" 2>/dev/null ||
+				{ echo "vm: $b: no \"# $w:\" line: the case did not run"; f=$((f + 1)); }
+		done
+		;;
+	igt)
+		python3 "$here/igt-compare.py" --igt-version "$igt_version" "$igt_base" "$tap" \
+			>"$(dirname "$tap")/igt.table" || f=$((f + 1))
+		;;
+	esac
+	echo "$p $f"
+}
 
 DEVHOLD_ARCHIVE=$("$here/fetch-base.sh" --archive-uri) || exit 1
 export DEVHOLD_ARCHIVE
@@ -143,21 +189,11 @@ for b in $boots; do
 	grep -E '^(report|known|expected|failure|tap|kernel reports|kmemleak):|^  -> ' \
 		"$res/vm/$b.out" | head -n 30
 	grep -E '^# (torture|faults|puts)' "$res/vm/$b.tap" 2>/dev/null
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$res/vm/$b.out" | tail -n 1)
-	p=$(echo "$line" | awk '{print $1}') f=$(echo "$line" | awk '{print $3}')
-	p=${p:-0} f=${f:-1}
-	[ $rc = 0 ] || [ "$f" != 0 ] || f=1
-	if [ "$b" = igt ]; then
-		# Subtest results are judged against the base (no subtest may do
-		# worse); everything else check-log.py counted still counts.
-		notok=$(grep -c '^not ok [0-9]* igt ' "$res/vm/igt.tap" 2>/dev/null)
-		f=$((f - ${notok:-0}))
-		[ "$f" -ge 0 ] || f=0
-		python3 "$here/igt-compare.py" --igt-version "${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}/vmroot.igt" \
-			"$here/baseline/igt.txt" "$res/vm/igt.tap" >"$res/vm/igt.table" || f=$((f + 1))
-		sed 's/^/  /' "$res/vm/igt.table" | tee -a "$res/vm.summary"
-	fi
-	grep -h -E '^known report( no longer seen, remove it)?:' "$res/vm/$b.out" |
+	boot_counts "$b" "$res/vm/$b.out" "$res/vm/$b.tap" "$rc" >"$tmp/counts"
+	sed '$d' "$tmp/counts" | tee -a "$res/vm.summary"
+	read -r p f <<<"$(tail -n 1 "$tmp/counts")"
+	[ "$b" != igt ] || sed 's/^/  /' "$res/vm/igt.table" | tee -a "$res/vm.summary"
+	grep -h -E '^known (report|skip)( no longer seen, remove it)?:' "$res/vm/$b.out" |
 		sed "s/^/vm: $b: /" | tee -a "$res/vm.summary"
 	grep -h -E '^(not )?ok [0-9]+ .*# TODO' "$res/vm/$b.tap" 2>/dev/null |
 		sed "s/^/vm: $b: known failure: /" | tee -a "$res/vm.summary"

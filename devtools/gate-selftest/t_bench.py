@@ -1,6 +1,9 @@
 """make bench's judge (devtools/bench.sh --judge): the module prints figures,
 bench.sh holds the targets; a missed target, a figure missing or 0, a run
-timed during boot or cut short, or a kernel report fails the run."""
+timed during boot or cut short, a run of the other kernel (debug=) than the
+one judged, or a kernel report fails the run."""
+import re
+
 import run as r
 
 BENCH = r.REPO / 'devtools/bench.sh'
@@ -77,10 +80,16 @@ ONCE = [
 ]
 
 
-def judge(tmp, lines, name='bench-nodebug.out'):
+def judge(tmp, lines, name='bench-nodebug.out', *args):
     p = tmp / name
     p.write_text('\n'.join(lines) + '\n')
-    return r.run(['bash', str(BENCH), '--judge', str(p)])
+    return r.run(['bash', str(BENCH), '--judge', *args, str(p)])
+
+
+def because(why, st_out):
+    """A FAILED verdict counts only when the judge names why."""
+    st, out = st_out
+    return (st if re.search(why, out) else 0), out
 
 
 def with_op(which, op, fig):
@@ -108,10 +117,22 @@ WARN = ['------------[ cut here ]------------',
 
 CASES = [
     ('every target met', 'PASS', lambda t: judge(t, log())),
-    ('debug run over the hold target: figures only', 'PASS',
+    ('debug run (--debug, debug=1) over the hold target: figures only', 'PASS',
      lambda t: judge(t, log(debug=1, one=with_op(0, 'hold-dev', (2812.40, 2830.11)),
                             two=with_op(1, 'hold-dev', (3960.02, 4001.50))),
-                     'bench-debug.out')),
+                     'bench-debug.out', '--debug')),
+    # The timing kernel built with CONFIG_DEBUG_DEVHOLD by mistake: its
+    # run says debug=1, and its targets are judged all the same.
+    ('timing run from a debug kernel (debug=1), every target met', 'FAILED',
+     lambda t: because(r'FAILED debug=1: not the timing kernel',
+                       judge(t, log(debug=1)))),
+    ('timing run from a debug kernel (debug=1), 15x over the hold target', 'FAILED',
+     lambda t: because(r'FAILED target missed: hold take\+release \(device only\)',
+                       judge(t, log(debug=1, one=with_op(0, 'hold-dev', (3300.0, 3400.0)),
+                                    two=with_op(1, 'hold-dev', (5000.0, 5100.0)))))),
+    ('debug run (--debug) from a kernel without the option (debug=0)', 'FAILED',
+     lambda t: because(r'FAILED debug=0: not the CONFIG_DEBUG_DEVHOLD kernel',
+                       judge(t, log(), 'bench-debug.out', '--debug'))),
     ('hold take+release over 7.3 open-coded (2 readers)', 'FAILED',
      lambda t: judge(t, log(two=with_op(1, 'hold-dev', (1002.20, 1100.00))))),
     ('release section 1.12x SRCU-fast (1 reader)', 'FAILED',

@@ -1,6 +1,9 @@
 """The VM judge: check-log.py on canned boots (console and TAP), the busted
-controls' signatures as devtools/vm.sh lists them, and devhold_unload.sh's
+controls' signatures as devtools/vm.sh lists them, vm.sh's count of a boot
+(boot_counts: check-log.py's, and igt-compare.py's for the IGT subtests,
+with devhold_igt.sh run on stand-in IGT binaries), and devhold_unload.sh's
 own verdicts on its torture and fault injection."""
+import fnmatch
 import re
 
 import run as r
@@ -9,6 +12,14 @@ CHECK = r.REPO / 'tools/testing/selftests/devhold/vm/check-log.py'
 VMSH = r.REPO / 'devtools/vm.sh'
 SELFTESTS = r.REPO / 'tools/testing/selftests/devhold'
 UNLOAD = SELFTESTS / 'devhold_unload.sh'
+IGT = SELFTESTS / 'devhold_igt.sh'
+
+
+def because(why, st_out):
+    """A FAILED verdict counts only when the judge names why (a judge that
+    fails the input for another reason would hide a broken check)."""
+    st, out = st_out
+    return (st if re.search(why, out, re.M) else 0), out
 
 
 def console(*parts):
@@ -243,6 +254,47 @@ OTHER_WARN = warn('kernel/workqueue.c', 3737, 'check_flush_dependency', 'kworker
                   '!WQ_MEM_RECLAIM events_unbound:0x0', ['__flush_work+0x1c5/0x9e0'])
 OTHER_DRM_WARN = warn('drivers/gpu/drm/drm_drv.c', 880, 'drm_dev_put', 'rmmod', 231, None,
                       ['drm_test_unload_remove+0x3a/0x60 [drm_test_unload]'])
+# nopin: a NULL function pointer called from the holder's drop path (an
+# ops->release left NULL), not freed module text: RIP 0x0, no symbol.
+NULL_CALL = ['BUG: kernel NULL pointer dereference, address: 0000000000000000',
+             '#PF: supervisor instruction fetch in kernel mode',
+             '#PF: error_code(0x0010) - not-present page', 'PGD 0 P4D 0'] + \
+    [ln.replace('Oops: int3: 0000', 'Oops: Oops: 0010') for ln in
+     oops('thh_drop', 215, ['thh_put+0x1c3/0x3a0 [test_devhold_holder]',
+                            'thh_kwork_fn+0x6a/0xa0 [test_devhold_holder]'] + DROP_PATH,
+          rip='0x0')]
+# nopin: freed provider text unmapped rather than filled with int3: a page
+# fault on the instruction fetch, the control's own report all the same.
+NOPIN_PF = ['BUG: unable to handle page fault for address: ffffffffa0201231',
+            '#PF: supervisor instruction fetch in kernel mode',
+            '#PF: error_code(0x0010) - not-present page',
+            'PGD 3a2e067 P4D 3a2e067 PUD 3a2f063 PMD 6b25067 PTE 0'] + \
+    [ln.replace('Oops: int3: 0000', 'Oops: Oops: 0010') for ln in NOPIN_OOPS]
+# nopin: code without a symbol in the module area, but the module unloaded
+# last is another one: not the provider's text.
+NOPIN_OTHER_MODULE = [ln.replace('[last unloaded: test_devhold_provider]',
+                                 '[last unloaded: drm_test_unload]') for ln in NOPIN_OOPS]
+# nobarrier: the release work jumps to a wild pointer (the heap), no symbol.
+NOBARRIER_WILD = [ln.replace('0xffffffffa02010b6', '0xffff888006b1c000')
+                  for ln in NOBARRIER_OOPS]
+# ignored_get: a use-after-free in module_put() reached from rmmod's own
+# path (not the holder's drop path): another bug, no WARN from the control.
+RMMOD_PATH = ['__do_sys_delete_module+0x36b/0x5c0', 'do_syscall_64+0x91/0x3a0',
+              'entry_SYSCALL_64_after_hwframe+0x76/0x7e']
+RMMOD_KASAN = kasan('slab-use-after-free', 'module_put', 'rmmod', 231, RMMOD_PATH)
+RMMOD_WARN = warn('kernel/module/main.c', 957, 'module_put', 'rmmod', 231, None, RMMOD_PATH)
+# drm_nowait: a drm_module_gone() of another file.
+DRM_WARN_OTHER_FILE = [ln.replace('drivers/gpu/drm/drm_drv.c', 'drivers/gpu/drm/drm_module.c')
+                       for ln in drm_warn('drm_test_unload')]
+# ... and of a file under another directory of the tree that only ends
+# like drm_drv.c's path.
+DRM_WARN_SUFFIX = [ln.replace('drivers/gpu/drm/drm_drv.c',
+                              'tools/testing/drivers/gpu/drm/drm_drv.c')
+                   for ln in drm_warn('drm_test_unload')]
+# ... and drm_drv.c's, the tree built in another directory: still its own.
+DRM_WARN_ABS = [ln.replace('drivers/gpu/drm/drm_drv.c',
+                           '/home/u/devhold/build/work/drivers/gpu/drm/drm_drv.c')
+                for ln in drm_warn('drm_test_unload')]
 
 
 def sigs(control):
@@ -258,13 +310,14 @@ def sigs(control):
     return own, also
 
 
-def busted(control, parts, result='ok', kmemleak=None):
+def busted(control, parts, result='ok', kmemleak=None, why=None):
     def fn(tmp):
         own, also = sigs(control)
         tp = tap(f'busted-{control}', [f'{result} 1 busted {control}: the kernel reported it'],
                  kmemleak)
         args = ['--expect-failure', own] + (['--expect-also', also] if also else [])
-        return check(tmp, console(*parts), tp, *args)
+        res = check(tmp, console(*parts), tp, *args)
+        return because(why, res) if why else res
     return fn
 
 
@@ -300,7 +353,10 @@ def torture(it, iters, finj_hits):
     return fn
 
 
-def known(line, boot='drm'):
+def known(line, boot='drm', why=None):
+    """A drm boot with one WARN and vm-known.txt's line 2: line, in which
+    {sig} is the report's signature, {rx} a regular expression and {glob}
+    a shell pattern that match it; with why, the judge must say why."""
     def fn(tmp):
         con = console(drm_warn('drm_test_unload'))
         write(tmp / 'boot.console', con)
@@ -309,9 +365,13 @@ def known(line, boot='drm'):
         _, out = r.run(['python3', str(CHECK), str(tmp / 'boot.console'), str(tmp / 'boot.tap')])
         sig = next(ln.split('signature: ', 1)[1] for ln in out.splitlines()
                    if ln.startswith('  signature: '))
+        rx = re.escape(sig).replace('\\ ', ' ').replace('drivers/gpu/drm/', '.*')
+        glob = sig.replace('drm_module_gone', 'drm_module_*')
+        assert re.fullmatch(rx, sig) and fnmatch.fnmatchcase(sig, glob)
         (tmp / 'vm-known.txt').write_text(
-            '# Known failures\n' + line.format(sig=sig) + '\n')
-        return check(tmp, con, tap(), '--vm-known', str(tmp / 'vm-known.txt'), '--boot', boot)
+            '# Known failures\n' + line.format(sig=sig, rx=rx, glob=glob) + '\n')
+        res = check(tmp, con, tap(), '--vm-known', str(tmp / 'vm-known.txt'), '--boot', boot)
+        return because(why.format(rx=re.escape(rx), glob=re.escape(glob)), res) if why else res
     return fn
 
 
@@ -362,14 +422,51 @@ CASES = [
      known('drm report {sig} -- the base prints it too')),
     ('check-log: a known report of another boot', 'FAILED',
      known('drm-rs report {sig} -- the base prints it too')),
+    # Each malformed line matches the report as a pattern would: only the
+    # judge's refusal of the line can fail these boots.
     ('check-log: a known report listed as a pattern', 'FAILED',
-     known(r'drm report WARNING | WARNING: .*drm_drv\.c -- a pattern')),
+     known('drm report {rx} -- a pattern',
+           why=r'vm-known\.txt:2: not an exact report signature .*: {rx}$')),
     ('check-log: a known report with a wildcard', 'FAILED',
-     known('drm report {sig} * -- a wildcard')),
+     known('drm report {glob} -- a wildcard',
+           why=r'vm-known\.txt:2: not an exact report signature .*: {glob}$')),
     ('check-log: a known report of the old REGEX REASON form', 'FAILED',
-     known(r'drm report drm_drv\.c the base prints it too')),
+     known(r'drm report drm_drv\.c the base prints it too',
+           why=r'vm-known\.txt:2: not "BOOT case N REASON".*: '
+               r'drm report drm_drv\\\.c the base prints it too$')),
     ('check-log: a non-exact known line of another boot', 'FAILED',
-     known('drm report {sig} -- exact\nigt report WARNING.* -- a pattern')),
+     known('drm report {sig} -- exact\nigt report {rx} -- a pattern',
+           why=r'vm-known\.txt:3: not an exact report signature .*: {rx}$')),
+    # Skips: each fails the boot unless vm-known.txt lists it.
+    ('check-log: every case skipped (the modules missing)', 'FAILED',
+     boot(tp=tap(cases=['ok 1 pinned # SKIP test_devhold_provider not found',
+                        'ok 2 counted # SKIP test_devhold_provider not found',
+                        'not ok 3 faults # SKIP no failslab in this kernel']))),
+    ('check-log: one case skipped, the others passed', 'FAILED',
+     boot(tp=tap(cases=BEFORE[:3] + ['ok 4 faults # SKIP no CONFIG_FAILSLAB'] +
+                 TORTURE + AFTER))),
+    ('check-log: the command skipped everything (1..0 # SKIP)', 'FAILED',
+     lambda tmp: check(tmp, console(),
+                       tap(cases=[])[:2] + ['1..0 # SKIP must run as root'] +
+                       KMEMLEAK_OK + ['# devhold-vm: uptime 20.00s', '# devhold-vm: exit 0'])),
+    ('check-log: a skip listed as a known skip of the boot', 'PASS',
+     lambda tmp: check(tmp, console(),
+                       tap(cases=BEFORE[:4] + ['ok 4 faults # SKIP no CONFIG_FAILSLAB'] +
+                           TORTURE + AFTER),
+                       '--vm-known', str(write(tmp / 'vm-known.txt', [
+                           'unload skip 4 the faults case needs CONFIG_FAILSLAB'])),
+                       '--boot', 'unload')),
+    ('check-log: a skip listed as a known skip of another boot', 'FAILED',
+     lambda tmp: check(tmp, console(),
+                       tap(cases=BEFORE[:4] + ['ok 4 faults # SKIP no CONFIG_FAILSLAB'] +
+                           TORTURE + AFTER),
+                       '--vm-known', str(write(tmp / 'vm-known.txt', [
+                           'unload-delay skip 4 the faults case needs CONFIG_FAILSLAB'])),
+                       '--boot', 'unload')),
+    ('check-log: a skip in a busted control\'s scenario', 'FAILED',
+     lambda tmp: check(tmp, console(*CONTROLS['drm_nowait']),
+                       tap('busted-drm_nowait', ['ok 1 busted drm_nowait # SKIP no drm_test_unload']),
+                       '--expect-failure', sigs('drm_nowait')[0])),
 ]
 
 CONTROLS = {
@@ -406,4 +503,148 @@ CASES += [
      busted('nopin', CONTROLS['nopin'] + [RCU_SELF])),
     ('busted nopin: its own signature, but the scenario failed itself', 'FAILED',
      busted('nopin', CONTROLS['nopin'], result='not ok')),
+]
+CASES += [
+    # The wrong crash of the right kind, from the control's own path.
+    ('busted nopin: a NULL function pointer called from the drop path', 'FAILED',
+     busted('nopin', [NOPIN_DESTROY, NULL_CALL],
+            why=r'a report this control does not make: BUG: kernel NULL pointer')),
+    ('busted nopin: code of another unloaded module', 'FAILED',
+     busted('nopin', [NOPIN_DESTROY, NOPIN_OTHER_MODULE],
+            why=r'\(at 0xffffffffa0201231, no symbol \(last unloaded: drm_test_unload\)\)')),
+    ('busted nopin: freed provider text unmapped (page fault, not int3)', 'PASS',
+     busted('nopin', [NOPIN_DESTROY, NOPIN_PF, KMEMLEAK_CONSOLE], kmemleak=LEAK_SECTION)),
+    ('busted nobarrier: a jump to a wild pointer from the release work', 'FAILED',
+     busted('nobarrier', [NOBARRIER_WILD], why=r'\(at 0xffff888006b1c000\)')),
+    ('busted ignored_get: KASAN in module_put from rmmod, no WARN', 'FAILED',
+     busted('ignored_get', [RMMOD_KASAN], why=r'expected failure NOT seen')),
+    ('busted ignored_get: module_put\'s WARN from rmmod\'s path', 'FAILED',
+     busted('ignored_get', [RMMOD_WARN], why=r'expected failure NOT seen')),
+    # FILE:PLACE: the function's name in another file is another place.
+    ('busted drm_nowait: drm_module_gone WARNs in another file', 'FAILED',
+     busted('drm_nowait', [DRM_WARN_OTHER_FILE], why=r'expected failure NOT seen')),
+    ('busted drm_nowait: a file that only ends like drm_drv.c\'s path', 'FAILED',
+     busted('drm_nowait', [DRM_WARN_SUFFIX], why=r'expected failure NOT seen')),
+    ('busted drm_nowait: drm_drv.c under the build\'s absolute tree path', 'PASS',
+     busted('drm_nowait', [DRM_WARN_ABS])),
+]
+
+
+def boot_counts(tmp, b, out, tp, rc):
+    """(status, output) of vm.sh's boot_counts() on a boot's judge output
+    OUT and TAP, run.sh's status rc: FAILED unless it counts 0 failed."""
+    text = VMSH.read_text()
+    m = re.search(r'^boot_counts\(\) \{\n.*?^\}\n', text, re.M | re.S)
+    if not m:
+        raise RuntimeError(f'no boot_counts() in {VMSH}')
+    write(tmp / f'{b}.out', out.splitlines())
+    write(tmp / f'{b}.tap', tp)
+    script = (f'here={r.REPO / "devtools"} igt_base={tmp}/igt.txt '
+              f'igt_version={tmp}/vmroot.igt\n' + m.group(0) + 'boot_counts "$@"\n')
+    st, counts = r.run(['bash', '-c', script, 'bash', b, str(tmp / f'{b}.out'),
+                        str(tmp / f'{b}.tap'), str(rc)])
+    table = (tmp / 'igt.table').read_text() if (tmp / 'igt.table').exists() else ''
+    last = (counts.strip().splitlines() or [''])[-1]
+    ok = st == 0 and re.fullmatch(r'\d+ 0', last)
+    return (0 if ok else 1), out + table + counts
+
+
+def judged(b, tp, con=(), extra=()):
+    """check-log.py on a boot as run.sh runs it, then boot_counts()."""
+    def fn(tmp):
+        known = write(tmp / 'vm-known.txt', ['# none'])
+        rc, out = check(tmp, console(*con), tp, '--vm-known', str(known), '--boot', b, *extra)
+        return boot_counts(tmp, b, out, tp, rc)
+    return fn
+
+
+# IGT on stand-in binaries: each prints its subtests' results as IGT does
+# and exits with IGT's status (98: a subtest failed, 77: all skipped).
+IGT_BASE = {
+    'core_hotunplug': ([('hotrebind', 'SUCCESS'), ('hotunplug-rescan', 'FAIL'),
+                        ('unbind-rebind', 'SUCCESS')], 98),
+    'vgem_basic': ([('create', 'SUCCESS'), ('unload', 'SUCCESS')], 0),
+    'prime_vgem': ([('basic-read', 'SKIP'), ('basic-write', 'SKIP')], 77),
+}
+# The base's results, as igt-compare.py --make-baseline writes them.
+IGT_BASELINE = ['# IGT subtests on the unpatched base (make baseline)',
+                '# igt-gpu-tools-tests 2.5-1',
+                'core_hotunplug@exit-98 fail', 'core_hotunplug@hotrebind pass',
+                'core_hotunplug@hotunplug-rescan fail', 'core_hotunplug@unbind-rebind pass',
+                'prime_vgem@basic-read skip', 'prime_vgem@basic-write skip',
+                'vgem_basic@create pass', 'vgem_basic@unload pass']
+
+
+def igt(binaries, con=()):
+    """The igt boot: devhold_igt.sh on stand-in IGT binaries and modprobe,
+    its output in the TAP stream as init.sh writes it, judged by
+    check-log.py and boot_counts() against IGT_BASELINE."""
+    def fn(tmp):
+        bindir, igtdir = tmp / 'bin', tmp / 'igt'
+        bindir.mkdir()
+        igtdir.mkdir()
+        (bindir / 'modprobe').write_text('#!/bin/sh\nexit 0\n')
+        (bindir / 'modprobe').chmod(0o755)
+        for name, (subs, status) in binaries.items():
+            f = igtdir / name
+            f.write_text('#!/bin/sh\n' + ''.join(
+                f'echo "Starting subtest: {s}"\necho "Subtest {s}: {res} (0.412s)"\n'
+                for s, res in subs) + f'exit {status}\n')
+            f.chmod(0o755)
+        st, out = r.run(['bash', str(IGT)], env={'PATH': f'{bindir}:/usr/bin:/bin',
+                                                 'IGT_DIR': str(igtdir)})
+        tp = (['# devhold-vm: start igt', '# devhold-vm: kernel 7.3.4, uptime 14.00s'] +
+              out.splitlines() + [''] + KMEMLEAK_OK +
+              ['# devhold-vm: uptime 201.50s', f'# devhold-vm: exit {st}'])
+        write(tmp / 'igt.txt', IGT_BASELINE)
+        (tmp / 'vmroot.igt').write_text('2.5-1\n')
+        known = write(tmp / 'vm-known.txt', ['# none'])
+        rc, res = check(tmp, console(*con), tp, '--vm-known', str(known), '--boot', 'igt')
+        return boot_counts(tmp, 'igt', res, tp, rc)
+    return fn
+
+
+def unload_faults(dirs):
+    """devhold_unload.sh's own verdict on its faults case (the case that
+    follows faults(), which passes here) on a stand-in debugfs with dirs:
+    FAILED when it prints a "not ok" line."""
+    def fn(tmp):
+        script = f'. {SELFTESTS}/lib.sh\nDBG={tmp}/dbg\nntest=3\n'
+        script += ''.join(f'mkdir -p $DBG/{d}\n' for d in dirs)
+        script += 'faults() { return 0; }\ncleanup() { :; }\n'
+        script += unload_part(r'^if \[ ! -d "\$DBG/failslab" \]', r'.*\bfi$')
+        st, out = r.run(['bash', '-c', script])
+        return (1 if st or re.search(r'^not ok', out, re.M) else 0), out
+    return fn
+
+
+IGT_WORSE = dict(IGT_BASE, vgem_basic=([('create', 'SUCCESS'), ('unload', 'FAIL')], 98))
+IGT_SKIPS_MORE = dict(IGT_BASE, vgem_basic=([('create', 'SUCCESS'), ('unload', 'SKIP')], 0))
+UNLOAD_OUT = '\n'.join(['report: none', '--- summary', '7 passed, 0 failed']) + '\n'
+CASES += [
+    ('vm.sh: the unload boot, clean', 'PASS', judged('unload', tap())),
+    ('vm.sh: the unload boot without its torture lines', 'FAILED',
+     judged('unload', tap(cases=BEFORE + ['ok 5 torture'] + AFTER))),
+    ('vm.sh: the unload boot without its fault injection line', 'FAILED',
+     judged('unload', tap(cases=BEFORE[:3] + BEFORE[4:] + TORTURE + AFTER))),
+    ('vm.sh: the judge printed no counts, run.sh failed', 'FAILED',
+     lambda tmp: boot_counts(tmp, 'drm', 'Traceback (most recent call last):\n', tap(), 1)),
+    ('vm.sh: counts of 0 failed, run.sh failed', 'FAILED',
+     lambda tmp: boot_counts(tmp, 'drm', UNLOAD_OUT, tap(), 1)),
+    ('vm.sh igt: a subtest that fails on the base too, prime_vgem skips', 'PASS',
+     igt(IGT_BASE)),
+    ('vm.sh igt: a subtest that passed on the base fails', 'FAILED', igt(IGT_WORSE)),
+    ('vm.sh igt: a subtest that passed on the base skips', 'FAILED', igt(IGT_SKIPS_MORE)),
+    ('vm.sh igt: as the base, and a kernel report', 'FAILED',
+     igt(IGT_BASE, [OTHER_KASAN])),
+    ('vm.sh igt: the judge printed no counts, a subtest failing as on the base', 'FAILED',
+     lambda tmp: (igt(IGT_BASE)(tmp), boot_counts(
+         tmp, 'igt', 'Traceback (most recent call last):\n',
+         (tmp / 'igt.tap').read_text().splitlines(), 1))[1]),
+    ('devhold_unload.sh: faults with both injectors', 'PASS',
+     unload_faults(['failslab', 'fail_page_alloc'])),
+    ('devhold_unload.sh: faults without failslab', 'FAILED',
+     unload_faults(['fail_page_alloc'])),
+    ('devhold_unload.sh: faults without fail_page_alloc', 'FAILED',
+     unload_faults(['failslab'])),
 ]

@@ -36,4 +36,10 @@ MUTANTS = [
      ['drm_test_module_gone_with_device'],
      '\t\tdevhold_domain_wait_idle(md->domain);\n\t/* A drm_module_wait()',
      '\t\t;\n\t/* A drm_module_wait()'),
+    # drm_module_wait() leaves without waking a going module that waits
+    # for it (DRM's own waker; the device wait's is devhold's).
+    ('no-waiter-wake-up',
+     ['drm_test_module_gone_waits_for_waiter'],
+     '\t\tWRITE_ONCE(md->waiters, md->waiters - 1);\n\twake_up_all(&drm_module_waitq);\n',
+     '\t\tWRITE_ONCE(md->waiters, md->waiters - 1);\n'),
 ]

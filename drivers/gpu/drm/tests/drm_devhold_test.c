@@ -5,6 +5,13 @@
  * drm_module_wait() waits for them, drm_module_gone() reports and waits for
  * devices a going module left, and drm_dev_hold() holds a device without
  * pinning its driver module.
+ *
+ * A wait must end within a second of the release it waits for: a wait that
+ * missed its wake-up still ends, at the end of one of its report periods
+ * (devhold.wait_warn_secs, 10 s).  WARNs provoked on purpose are declared
+ * to the judge of the kernel log (tools/testing/selftests/devhold/vm/
+ * kreport.py): suppressed and counted by KUnit in the test's own task,
+ * announced with "kreport: expect N" ... "kreport: end" in another.
  */
 
 #include <kunit/test.h>
@@ -13,6 +20,9 @@
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include <drm/drm_drv.h>
@@ -29,6 +39,7 @@ struct drm_devhold_test_gate {
 	struct kref ref;
 	struct completion entered;
 	struct completion go;
+	struct devhold_domain *domain;	/* of drm_devhold_test_section_fn() */
 };
 
 /* What a release saw; the test's, as the device is gone after it. */
@@ -36,6 +47,7 @@ struct drm_devhold_test_seen {
 	long objs;			/* the device count */
 	long wait;			/* drm_module_wait(), when asked for */
 	bool call_wait;
+	ktime_t released;		/* the end of the driver's callback */
 };
 
 struct drm_devhold_test_dev {
@@ -72,6 +84,8 @@ static void drm_devhold_test_release(struct drm_device *drm)
 		wait_for_completion(&gate->go);
 		kref_put(&gate->ref, drm_devhold_test_gate_free);
 	}
+	if (d->seen)
+		d->seen->released = ktime_get();
 }
 
 static const struct drm_driver drm_devhold_test_driver = {
@@ -110,9 +124,8 @@ static struct module *drm_devhold_test_owner(struct drm_devhold_test_dev *d)
 	return d->drm.driver->fops->owner;
 }
 
-/* Makes the release of @d block in the driver's callback. */
-static struct drm_devhold_test_gate *
-drm_devhold_test_gate(struct kunit *test, struct drm_devhold_test_dev *d)
+/* A gate, opened at the latest when the test ends. */
+static struct drm_devhold_test_gate *drm_devhold_test_new_gate(struct kunit *test)
 {
 	struct drm_devhold_test_gate *gate = kzalloc(sizeof(*gate), GFP_KERNEL);
 
@@ -120,10 +133,19 @@ drm_devhold_test_gate(struct kunit *test, struct drm_devhold_test_dev *d)
 	kref_init(&gate->ref);
 	init_completion(&gate->entered);
 	init_completion(&gate->go);
-	kref_get(&gate->ref);		/* the release's */
-	d->gate = gate;
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_devhold_test_gate_open,
 							   gate));
+	return gate;
+}
+
+/* Makes the release of @d block in the driver's callback. */
+static struct drm_devhold_test_gate *
+drm_devhold_test_gate(struct kunit *test, struct drm_devhold_test_dev *d)
+{
+	struct drm_devhold_test_gate *gate = drm_devhold_test_new_gate(test);
+
+	kref_get(&gate->ref);		/* the release's */
+	d->gate = gate;
 	return gate;
 }
 
@@ -137,12 +159,18 @@ struct drm_devhold_test_thread {
 	long (*fn)(void *arg);
 	void *arg;
 	long ret;
+	ktime_t end;			/* taken by the thread when @fn returned */
+	struct task_struct *task;
 	struct completion done;
 };
 
 static void drm_devhold_test_thread_free(struct kref *ref)
 {
-	kfree(container_of(ref, struct drm_devhold_test_thread, ref));
+	struct drm_devhold_test_thread *t = container_of(ref, typeof(*t), ref);
+
+	if (t->task)
+		put_task_struct(t->task);
+	kfree(t);
 }
 
 static void drm_devhold_test_thread_put(void *p)
@@ -157,6 +185,7 @@ static int drm_devhold_test_thread_fn(void *p)
 	struct drm_devhold_test_thread *t = p;
 
 	t->ret = t->fn(t->arg);
+	t->end = ktime_get();
 	complete(&t->done);
 	drm_devhold_test_thread_put(t);
 	return 0;
@@ -176,11 +205,13 @@ drm_devhold_test_run(struct kunit *test, long (*fn)(void *), void *arg)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_devhold_test_thread_put,
 							   t));
 	kref_get(&t->ref);		/* the thread's */
-	task = kthread_run(drm_devhold_test_thread_fn, t, "drm-devhold-test");
+	task = kthread_create(drm_devhold_test_thread_fn, t, "drm-devhold-test");
 	if (IS_ERR(task)) {
 		drm_devhold_test_thread_put(t);
 		KUNIT_FAIL_AND_ABORT(test, "no thread: %pe", task);
 	}
+	t->task = get_task_struct(task);
+	wake_up_process(task);
 	return t;
 }
 
@@ -209,6 +240,42 @@ static bool drm_devhold_test_done(struct drm_devhold_test_thread *t)
 static bool drm_devhold_test_blocked(struct drm_devhold_test_thread *t)
 {
 	return !wait_for_completion_timeout(&t->done, HZ / 5);
+}
+
+/*
+ * Whether @t sleeps in @state (TASK_IDLE: the wait of
+ * devhold_domain_wait_idle(), which drm_module_wait() and drm_module_gone()
+ * wait in), polled until it ends, for at most WAIT.  Asleep there, only a
+ * wake-up ends its wait early.
+ */
+static bool drm_devhold_test_sleeps(struct drm_devhold_test_thread *t, unsigned int state)
+{
+	unsigned long deadline = jiffies + WAIT;
+
+	while (READ_ONCE(t->task->__state) != state) {
+		if (completion_done(&t->done) || time_after(jiffies, deadline))
+			return false;
+		schedule_timeout_uninterruptible(1);
+	}
+	return true;
+}
+
+/* Whether a wait @t ended: longer than a report period, to tell late from hung. */
+static bool drm_devhold_test_ended(struct drm_devhold_test_thread *t)
+{
+	return wait_for_completion_timeout(&t->done, 2 * WAIT);
+}
+
+/* The wait @t ended within a second of @last, what it waited for. */
+static void drm_devhold_test_prompt(struct kunit *test, struct drm_devhold_test_thread *t,
+				    ktime_t last, const char *what)
+{
+	s64 late = ktime_us_delta(t->end, last);
+
+	kunit_info(test, "the wait ended %lld us after %s\n", late, what);
+	KUNIT_EXPECT_LE_MSG(test, late, (s64)USEC_PER_SEC,
+			    "the wait ended %lld ms after %s: not woken by it",
+			    late / USEC_PER_MSEC, what);
 }
 
 static struct drm_devhold_test_seen *
@@ -271,12 +338,14 @@ static void drm_test_dev_release_runs_counted(struct kunit *test)
  */
 static void drm_test_module_wait_for_held_device(struct kunit *test)
 {
+	struct drm_devhold_test_seen *seen;
 	struct drm_devhold_test_thread *wait;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
 	struct devhold *hold;
 
 	d = drm_devhold_test_owned_dev(test, MODULE_STATE_LIVE, &parent);
+	seen = drm_devhold_test_seen(test, d);
 	hold = drm_dev_hold(&d->drm, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hold);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(d->drm.driver), 0);
@@ -284,11 +353,15 @@ static void drm_test_module_wait_for_held_device(struct kunit *test)
 
 	wait = drm_devhold_test_run(test, drm_devhold_test_wait_fn,
 				    drm_devhold_test_owner(d));
+	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_sleeps(wait, TASK_IDLE),
+			      "drm_module_wait() does not wait while a device is held");
 	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_blocked(wait),
 			      "drm_module_wait() returned while a device is held");
 	drm_dev_unhold(hold);
-	KUNIT_ASSERT_TRUE(test, drm_devhold_test_done(wait));
+	KUNIT_ASSERT_TRUE(test, drm_devhold_test_ended(wait));
 	KUNIT_EXPECT_EQ(test, wait->ret, 0);
+	/* The put is deferred, and delayed with DEVHOLD_DEBUG_DELAY: from the release. */
+	drm_devhold_test_prompt(test, wait, seen->released, "the device's release");
 }
 
 /*
@@ -299,6 +372,7 @@ static void drm_test_module_wait_independent(struct kunit *test)
 {
 	struct drm_devhold_test_thread *put, *wait_a, *wait_b;
 	const struct drm_driver *driver_a, *driver_b;
+	struct drm_devhold_test_seen *seen;
 	struct drm_devhold_test_dev *a, *b;
 	struct drm_devhold_test_gate *gate;
 	struct module *owner_a, *owner_b;
@@ -322,6 +396,7 @@ static void drm_test_module_wait_independent(struct kunit *test)
 	KUNIT_ASSERT_PTR_NE(test, drm_dev_hold_domain(&a->drm), drm_dev_hold_domain(&b->drm));
 
 	/* B is released with the parent; A's release blocks in its callback. */
+	seen = drm_devhold_test_seen(test, a);
 	gate = drm_devhold_test_gate(test, a);
 	drm_dev_get(&a->drm);
 	drm_kunit_helper_free_device(test, parent);
@@ -333,11 +408,14 @@ static void drm_test_module_wait_independent(struct kunit *test)
 			      "module B waited for a release of module A");
 
 	wait_a = drm_devhold_test_run(test, drm_devhold_test_wait_fn, owner_a);
+	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_sleeps(wait_a, TASK_IDLE),
+			      "drm_module_wait() does not wait while a release runs");
 	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_blocked(wait_a),
 			      "drm_module_wait() returned while a release runs");
 	complete_all(&gate->go);
 	KUNIT_EXPECT_TRUE(test, drm_devhold_test_done(put));
-	KUNIT_EXPECT_TRUE(test, drm_devhold_test_done(wait_a));
+	KUNIT_ASSERT_TRUE(test, drm_devhold_test_ended(wait_a));
+	drm_devhold_test_prompt(test, wait_a, seen->released, "the device's release");
 }
 
 /* From the release of one of the module's devices it would wait forever. */
@@ -351,7 +429,10 @@ static void drm_test_module_wait_from_release(struct kunit *test)
 	d = drm_devhold_test_owned_dev(test, MODULE_STATE_LIVE, &parent);
 	seen = drm_devhold_test_seen(test, d);
 	seen->call_wait = true;
-	drm_kunit_helper_free_device(test, parent);
+	kunit_warning_suppress(test) {
+		drm_kunit_helper_free_device(test, parent);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
 	KUNIT_EXPECT_EQ(test, seen->wait, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 }
@@ -362,24 +443,91 @@ static void drm_test_module_wait_from_release(struct kunit *test)
  */
 static void drm_test_module_gone_with_device(struct kunit *test)
 {
+	struct drm_devhold_test_seen *seen;
 	struct drm_devhold_test_thread *gone;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
 	struct module *owner;
+	bool ended;
 
 	d = drm_devhold_test_owned_dev(test, MODULE_STATE_LIVE, &parent);
+	seen = drm_devhold_test_seen(test, d);
 	owner = drm_devhold_test_owner(d);
 	drm_dev_get(&d->drm);
 	drm_kunit_helper_free_device(test, parent);
 
+	/* The going thread's WARN about the device still alive. */
+	kunit_info(test, "kreport: expect 1\n");
 	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
+	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_sleeps(gone, TASK_IDLE),
+			      "the module does not wait for its device");
 	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_blocked(gone),
 			      "the module went while its device is alive");
 	drm_dev_put(&d->drm);
-	KUNIT_ASSERT_TRUE(test, drm_devhold_test_done(gone));
+	ended = drm_devhold_test_ended(gone);
+	kunit_info(test, "kreport: end\n");
+	KUNIT_ASSERT_TRUE(test, ended);
 	KUNIT_EXPECT_EQ(test, gone->ret, 1);
+	drm_devhold_test_prompt(test, gone, seen->released, "the device's release");
 	/* Gone and forgotten: a second time finds nothing. */
 	KUNIT_EXPECT_EQ(test, drm_module_gone(owner), 0);
+}
+
+/* Holds a release section of the gate's domain open until the gate opens. */
+static long drm_devhold_test_section_fn(void *p)
+{
+	struct drm_devhold_test_gate *gate = p;
+	struct devhold_release_section section;
+
+	devhold_release_begin(gate->domain, &section);
+	complete(&gate->entered);
+	wait_for_completion(&gate->go);
+	devhold_release_end(gate->domain, &section);
+	kref_put(&gate->ref, drm_devhold_test_gate_free);
+	return 0;
+}
+
+/*
+ * A module that goes while a drm_module_wait() of it is still on its way
+ * out (past the device count, in its release barrier) waits for that wait
+ * to leave, and is woken when it does: within a second of the release
+ * section's end that held the barrier.
+ */
+static void drm_test_module_gone_waits_for_waiter(struct kunit *test)
+{
+	struct drm_devhold_test_thread *section, *wait, *gone;
+	struct drm_devhold_test_gate *gate;
+	struct drm_devhold_test_dev *d;
+	struct device *parent;
+	struct module *owner;
+	ktime_t end;
+
+	d = drm_devhold_test_owned_dev(test, MODULE_STATE_LIVE, &parent);
+	owner = drm_devhold_test_owner(d);
+	gate = drm_devhold_test_new_gate(test);
+	gate->domain = drm_dev_hold_domain(&d->drm);
+	drm_kunit_helper_free_device(test, parent);
+	KUNIT_ASSERT_EQ(test, devhold_domain_objs(gate->domain), 0);
+
+	kref_get(&gate->ref);		/* the thread's */
+	section = drm_devhold_test_run(test, drm_devhold_test_section_fn, gate);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&gate->entered, WAIT));
+	/* No device is left: the wait sleeps in the barrier, a waiter of the module. */
+	wait = drm_devhold_test_run(test, drm_devhold_test_wait_fn, owner);
+	KUNIT_ASSERT_TRUE_MSG(test, drm_devhold_test_sleeps(wait, TASK_UNINTERRUPTIBLE),
+			      "drm_module_wait() does not wait for a running release section");
+	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
+	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_sleeps(gone, TASK_UNINTERRUPTIBLE),
+			      "the module does not wait for a drm_module_wait() of it");
+	end = ktime_get();
+	complete_all(&gate->go);
+	KUNIT_ASSERT_TRUE(test, drm_devhold_test_ended(wait));
+	KUNIT_ASSERT_TRUE_MSG(test, drm_devhold_test_ended(gone),
+			      "the module's going was not woken when the wait left");
+	KUNIT_EXPECT_EQ(test, wait->ret, 0);
+	KUNIT_EXPECT_EQ(test, gone->ret, 0);
+	drm_devhold_test_prompt(test, gone, end, "the release section's end");
+	KUNIT_EXPECT_TRUE(test, drm_devhold_test_done(section));
 }
 
 static void drm_test_module_gone_clean(struct kunit *test)
@@ -456,6 +604,7 @@ static struct kunit_case drm_devhold_tests[] = {
 	KUNIT_CASE(drm_test_module_wait_independent),
 	KUNIT_CASE(drm_test_module_wait_from_release),
 	KUNIT_CASE(drm_test_module_gone_with_device),
+	KUNIT_CASE(drm_test_module_gone_waits_for_waiter),
 	KUNIT_CASE(drm_test_module_gone_clean),
 	KUNIT_CASE(drm_test_dev_hold_pins_device_only),
 	KUNIT_CASE(drm_test_dev_hold_null_fops),

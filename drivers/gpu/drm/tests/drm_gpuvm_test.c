@@ -113,6 +113,16 @@ static const struct drm_gpuvm_ops drm_gpuvm_test_ops = {
 	.vm_bo_free = drm_gpuvm_test_vm_bo_free,
 };
 
+/*
+ * The stand-in driver module's exit, as drm_module_pci_driver()'s: the
+ * device's release may end after the test saw its driver callback (it
+ * runs from a worker), and the module must not go before it has.
+ */
+static void drm_gpuvm_test_module_exit(void *owner)
+{
+	drm_module_wait(owner);
+}
+
 static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
 						   enum module_state state)
 {
@@ -126,6 +136,9 @@ static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
 	init_completion(&t->go);
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_gpuvm_test_driver,
 						  state);
+	/* Before it goes, the stand-in module's exit waits for its devices. */
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_gpuvm_test_module_exit,
+							   t->driver->fops->owner));
 	t->parent = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->parent);
 	d = drm_kunit_helper_alloc_drm_device_with_driver(test, t->parent,

@@ -187,6 +187,16 @@ static void drm_pagemap_test_cleanup(void *arg)
 	devhold_flush();
 }
 
+/*
+ * The stand-in driver module's exit, as drm_module_pci_driver()'s: the
+ * device's release may end after the test saw its driver callback (it
+ * runs from a worker), and the module must not go before it has.
+ */
+static void drm_pagemap_test_module_exit(void *owner)
+{
+	drm_module_wait(owner);
+}
+
 static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 						       enum module_state state)
 {
@@ -198,6 +208,9 @@ static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 	/* The provider driver, owned by a stand-in module in @state. */
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_pagemap_test_driver,
 						  state);
+	/* Before it goes, the stand-in module's exit waits for its devices. */
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_pagemap_test_module_exit,
+							   t->driver->fops->owner));
 
 	t->parent = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->parent);

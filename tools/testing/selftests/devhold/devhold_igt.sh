@@ -4,7 +4,9 @@
 # Peer suites: IGT's hot-unplug and vgem tests, which unbind, unload and
 # reload DRM drivers while files, dma-bufs and mappings are open.  Each IGT
 # subtest becomes one TAP line "igt <test>@<subtest>"; the harness compares
-# them with the base kernel's (no subtest may do worse).
+# them with the base kernel's (no subtest may do worse: devtools/igt-compare.py),
+# so the exit status says only whether this ran: 0 once the subtests ran,
+# whatever their results (some fail or skip on the base too).
 #
 #   core_hotunplug  on virtio-gpu (QEMU's virtio-gpu-pci), all subtests
 #   vgem_basic      on vgem, including "unload"
@@ -65,4 +67,4 @@ while IFS= read -r line; do
 	esac
 done <"$results"
 rm -f "$results" "$log"
-[ $nfail = 0 ]
+exit 0

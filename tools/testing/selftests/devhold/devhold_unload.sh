@@ -299,8 +299,11 @@ faults() {
 	fi
 	return $rc
 }
-if [ ! -d "$DBG/failslab" ]; then
-	ok "faults # SKIP no CONFIG_FAILSLAB"
+# The configuration (./config) has both injectors: without them, this case
+# and the torture's injected iterations would test nothing.
+if [ ! -d "$DBG/failslab" ] || [ ! -d "$DBG/fail_page_alloc" ]; then
+	fail "faults: no fault injector in $DBG (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC," \
+		"CONFIG_FAULT_INJECTION_DEBUG_FS)"
 elif faults; then ok "faults: failed holds and devices leave counts balanced"
 else fail "faults: failed holds and devices leave counts balanced"; cleanup; fi
 

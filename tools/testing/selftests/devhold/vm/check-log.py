@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Judge one boot of the devhold test VM.
 
-usage: check-log.py CONSOLE TAP [--vm-known FILE --boot NAME]
+usage: check-log.py CONSOLE TAP [--vm-known FILE] [--boot NAME]
                     [--expect-failure SIGS [--expect-also SIGS]]
 
 CONSOLE is the kernel log (first serial), TAP the in-guest command's output
@@ -16,21 +16,32 @@ leaks and kmemleak disabling itself, WARN, BUG, Oops, ...); reports a test
 declares ("kreport: expect N" ... "kreport: end") are counted, not failed.
 Leaks in the kmemleak section are reports too.  Each report is printed
 with a little context, then a summary.  The last line is "N passed, N
-failed": passed counts the TAP "ok" lines that are not skips (a skip
-proves nothing; the summary gives their number); failed counts
-the "not ok" lines (not SKIP/TODO), one per distinct kind of kernel report,
-one per failed declaration, one for a missing or short plan, one when the
-command's "# devhold-vm: exit 0" line is missing, one when the kmemleak
-section is missing or does not show a completed scan (init.sh's
-"# kmemleak-scan: N of N scans done, report read"), and one when a
-"# torture: N of M iterations" line shows fewer iterations than asked.
+failed": passed counts the TAP "ok" lines that are not skips; failed counts
+the "not ok" lines (not SKIP/TODO), each skipped case (a skip proves
+nothing) but those listed as known skips, a command that skipped
+everything ("1..0 # SKIP") or passed nothing, one per distinct kind of
+kernel report, one per failed declaration, one for a missing or short
+plan, one when the command's "# devhold-vm: exit 0" line is missing, one
+when the kmemleak section is missing or does not show a completed scan
+(init.sh's "# kmemleak-scan: N of N scans done, report read"), and one
+when a "# torture: N of M iterations" line shows fewer iterations than
+asked.
 
---vm-known FILE is devtools/baseline/vm-known.txt: its "BOOT report
+--boot NAME is the boot's name (devtools/vm.sh's).  The igt boot's IGT
+subtests ("ok N igt TEST@SUBTEST [# SKIP]", "not ok N igt ..." from
+devhold_igt.sh) are judged against the base by devtools/igt-compare.py,
+not here: this judge counts their passes, and neither their failures nor
+their skips (the base skips some too); its other lines count as in any
+boot.
+
+--vm-known FILE is devtools/baseline/vm-known.txt.  Its "BOOT report
 SIGNATURE -- REASON" lines for --boot NAME are known reports of that boot,
 each the exact signature kreport.py makes of a report ("KIND | first line"
 with numbers, addresses and tasks taken out): no patterns.  A known report
 is printed with its reason and not counted; a line that is not an exact
-signature fails the boot.
+signature fails the boot.  Its "BOOT skip N REASON" lines are known skips:
+case N of BOOT's TAP may skip, with that reason ("BOOT case N REASON"
+lines are read by the selftests, which make the case a TODO).
 
 --expect-failure SIGS makes the boot a busted control's: it passes only if
 a report is one of SIGS (the control's own signature), every other report
@@ -45,9 +56,14 @@ KFENCE, kernel BUG), "WARNING" (a WARN) or "kmemleak" (a leak).  PLACE is
 where the report is: FUNCS (function names separated by "|"), the function
 a WARNING is "at" (in FILE, a path relative to the tree), a KASAN report
 is "in", or a fault's RIP is in (the caller, for a fault inside KASAN's
-checks); or "unloaded": code that has no symbol any more, an unloaded
-module's.  "from FUNCS" also needs one of FUNCS among the report's call
-trace frames (or its "Workqueue:" function).
+checks); or "unloaded[MODULE]" ("unloaded": any module): code of an
+unloaded module, i.e. an address without a symbol in the x86_64 module
+area (freed module text is filled with int3, or unmapped), and, in a
+report that prints its "Modules linked in:" line (an Oops does, KASAN does
+not), "[last unloaded: MODULE]" there.  An address without a symbol
+elsewhere (a NULL or wild function pointer: "RIP: 0010:0x0") is no
+unloaded code.  "from FUNCS" also needs one of FUNCS among the report's
+call trace frames (or its "Workqueue:" function).
 
 Exit status 0 iff nothing failed.
 """
@@ -70,11 +86,17 @@ HOST = re.compile(r'^# devhold-vm: host: ([a-z]+)')
 FAULTS = ('Oops', 'unable to handle page fault', 'general protection fault',
           'BUG', 'BUG: kernel NULL pointer dereference')
 SIG = re.compile(r'(fault|WARNING|kmemleak)'
-                 r'(?: at (?:([\w./-]+):)?(unloaded|[\w.]+(?:\|[\w.]+)*)'
+                 r'(?: at (?:([\w./-]+):)?(unloaded(?:\[[\w-]+\])?|[\w.]+(?:\|[\w.]+)*)'
                  r'(?: from ([\w.]+(?:\|[\w.]+)*))?)?$')
 
-UNLOADED = '<unloaded>'     # a place without a symbol
+UNLOADED = '<unloaded>'     # a place without a symbol in the module area
 UNKNOWN = '<unknown>'       # a report that names no place
+
+# x86_64's module area (arch/x86/include/asm/pgtable_64_types.h): from
+# MODULES_VADDR, __START_KERNEL_map + KERNEL_IMAGE_SIZE (512 MiB without
+# KASLR, 1 GiB with it), to MODULES_END (the fixmap).
+MODULES = (0xffffffffa0000000, 0xffffffffff000000)
+LAST_UNLOADED = re.compile(r'Modules linked in:.*\[last unloaded: ([\w-]+)')
 
 FRAME = re.compile(r'^\s*(\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+')
 KASAN_HELPER = re.compile(r'^(?:__)?(?:kasan|asan)_|^check_memory_region')
@@ -105,6 +127,10 @@ class Info:
         self.text = text
         self.file = None
         self.func = UNKNOWN
+        self.addr = None        # the place's address, when it has no symbol
+        # None: the report printed no "Modules linked in:" line; '': one
+        # without "[last unloaded: ...]".
+        self.last_unloaded = None
         self.frames = []        # (reliable, function) of the call trace
         self.callers = set()    # every frame's function and the work function
         trace = False
@@ -118,7 +144,18 @@ class Info:
             m = re.match(r'\s*Workqueue: \S+ ([\w.]+)', ln)
             if m:
                 self.callers.add(func_name(m.group(1)))
+            if 'Modules linked in:' in ln and self.last_unloaded is None:
+                m = LAST_UNLOADED.search(ln)
+                self.last_unloaded = m.group(1) if m else ''
         self._place()
+
+    def _at(self, sym, addr):
+        """The place: a symbol's function, or an address without one."""
+        if sym:
+            self.func = func_name(sym)
+            return
+        self.addr = int(addr, 16)
+        self.func = UNLOADED if MODULES[0] <= self.addr < MODULES[1] else addr
 
     def _place(self):
         head, kclass = self.head, kind_class(self.kind)
@@ -136,14 +173,14 @@ class Info:
             return
         if kclass != 'fault':
             return
-        m = re.search(r'BUG: K\w+: [\w-]+ (?:\w+ )?in (?:([\w.]+)\+0x|0x[0-9a-f]+)', head)
+        m = re.search(r'BUG: K\w+: [\w-]+ (?:\w+ )?in (?:([\w.]+)\+0x|(0x[0-9a-f]+))', head)
         if m:
-            self.func = func_name(m.group(1)) if m.group(1) else UNLOADED
+            self._at(*m.groups())
             return
         for ln in self.text:
-            m = re.search(r'RIP: [0-9a-f]{4}:(?:([\w.]+)\+0x|0x[0-9a-f]+)', ln)
+            m = re.search(r'RIP: [0-9a-f]{4}:(?:([\w.]+)\+0x|(0x[0-9a-f]+))', ln)
             if m:
-                self.func = func_name(m.group(1)) if m.group(1) else UNLOADED
+                self._at(*m.groups())
                 break
         if KASAN_HELPER.match(self.func):
             # A fault inside KASAN's check: the place is the checked access.
@@ -152,6 +189,9 @@ class Info:
 
     def where(self):
         f = f'{self.file}:' if self.file else ''
+        if self.func == UNLOADED:
+            return (f'{self.addr:#x}, no symbol (last unloaded: '
+                    f'{self.last_unloaded or "none printed"})')
         return f'{f}{self.func}'
 
 
@@ -171,18 +211,34 @@ def parse_sigs(text, what):
     return sigs
 
 
+def in_file(path, file):
+    """Whether path is file (relative to the tree), wherever the tree is:
+    the same, or under a directory outside the tree (absolute, or "../")."""
+    if not path or not path.endswith(file):
+        return False
+    prefix = path[:len(path) - len(file)]
+    return not prefix or bool(re.fullmatch(r'(?:/|\.\.?/)(?:[\w.~+-]+/)*', prefix))
+
+
 def sig_matches(sig, info):
     _, kc, file, places, froms = sig
     if kind_class(info.kind) != kc:
         return False
     if places is not None:
-        if places == ['unloaded']:
+        m = re.fullmatch(r'unloaded(?:\[([\w-]+)\])?', places[0])
+        if m:
             if info.func != UNLOADED:
+                return False
+            # An Oops names the module unloaded last; KASAN and KFENCE
+            # reports print no module list.
+            prints = not info.kind.startswith(('KASAN:', 'KFENCE:'))
+            if m.group(1) and (prints or info.last_unloaded is not None) and \
+                    info.last_unloaded != m.group(1):
                 return False
         elif info.func not in places:
             return False
         # The file relative to the tree, wherever the tree is.
-        if file and not (info.file == file or (info.file or '').endswith('/' + file)):
+        if file and not in_file(info.file, file):
             return False
     if froms is not None and not froms & info.callers:
         return False
@@ -196,42 +252,46 @@ def first_match(sigs, info):
 def exact_signature(sig):
     """Whether sig is a signature kreport.py makes: "KIND | text" with a
     kind it names, in the normal form signature() gives, and no patterns."""
-    m = re.match(r'(.+?) \| (.+)$', sig)
-    if not m or re.search(r'\*|\\|\(\?|\[\^|\^|\$|\|', m.group(2)):
+    parts = sig.split(' | ')
+    if len(parts) < 2 or any(re.search(r'\*|\\|\(\?|\[\^|\^|\$|\|', p) for p in parts[1:]):
         return False
-    kind, text = m.groups()
+    kind, text, details = parts[0], parts[1], parts[2:]
     kinds = [re.escape(fmt).replace(r'\{0\}', '[A-Za-z][\\w -]*')
              .replace(r'\{1\}', '[A-Za-z]+').replace(r'\{2\}', '[A-Za-z]+')
              .replace(r'\{3\}', '[A-Za-z]+')
              for fmt, _ in kreport.PATTERNS]
     if not any(re.fullmatch(k, kind) for k in kinds):
         return False
-    return kreport.signature(kind, text) == sig
+    return kreport.signature(kind, text, details) == sig
 
 
 def read_vm_known(path, boot):
-    """({("-", signature): reason} of BOOT's report lines, errors)."""
-    known, errors = {}, []
+    """({("-", signature): reason} of BOOT's report lines, {N: reason} of
+    its skip lines, errors)."""
+    known, skips, errors = {}, {}, []
     if not path:
-        return known, errors
+        return known, skips, errors
     try:
         f = open(path)
     except OSError as e:
-        return known, [f'{path}: {e.strerror}']
+        return known, skips, [f'{path}: {e.strerror}']
     with f:
         for n, line in enumerate(f, 1):
             line = line.rstrip('\n')
             if not line.strip() or line.startswith('#'):
                 continue
             parts = line.split(None, 2)
-            if len(parts) == 3 and parts[1] == 'case':
-                if not re.match(r'\d+ \S', parts[2]):
-                    errors.append(f'{path}:{n}: not "BOOT case N REASON"')
+            if len(parts) >= 2 and parts[1] in ('case', 'skip'):
+                m = re.match(r'(\d+) (\S.*)$', parts[2] if len(parts) == 3 else '')
+                if not m:
+                    errors.append(f'{path}:{n}: not "BOOT {parts[1]} N REASON": {line}')
+                elif parts[1] == 'skip' and parts[0] == boot:
+                    skips[int(m.group(1))] = m.group(2)
                 continue
             m = re.match(r'(\S+) report (.+?) -- (\S.*)$', line)
             if not m:
-                errors.append(f'{path}:{n}: not "BOOT case N REASON" or '
-                              f'"BOOT report SIGNATURE -- REASON"')
+                errors.append(f'{path}:{n}: not "BOOT case N REASON", "BOOT skip N REASON" '
+                              f'or "BOOT report SIGNATURE -- REASON": {line}')
                 continue
             if not exact_signature(m.group(2)):
                 errors.append(f'{path}:{n}: not an exact report signature (what '
@@ -239,7 +299,7 @@ def read_vm_known(path, boot):
                 continue
             if m.group(1) == boot:
                 known[('-', m.group(2))] = m.group(3)
-    return known, errors
+    return known, skips, errors
 
 
 def report_text(body, r, nxt):
@@ -267,10 +327,16 @@ def context(body, idx, n, head):
     return out
 
 
-def parse_tap(lines):
-    res = dict(ok=0, skip=0, notok=[], todo=0, plan=0, plans=0, bail=None,
-               start=None, exit=None, leaks=[], kmemleak=None, km_ended=False,
-               km_scan=None, torture=[])
+IGT_LINE = re.compile(r'igt \S')
+
+
+def parse_tap(lines, igt=False):
+    """The TAP stream's counts; with igt, IGT subtest lines are counted
+    apart (res["igt"]: pass, skip, fail), as igt-compare.py reads them."""
+    res = dict(ok=0, skip=0, skips=[], notok=[], todo=0, plan=0, plans=0, bail=None,
+               skip_all=None, start=None, exit=None, leaks=[], kmemleak=None,
+               km_ended=False, km_scan=None, torture=[], cases=0,
+               igt=dict(passed=0, skip=0, fail=0))
     in_km = False
     km_lines = []
     for ln in lines:
@@ -302,12 +368,17 @@ def parse_tap(lines):
             continue
         m = re.match(r'(not )?ok\b\s*(\d+)?\s*-?\s*(.*)$', ln)
         if m:
+            res['cases'] += 1
             desc = m.group(3)
             directive = re.search(r'#\s*(SKIP|TODO)\b', desc, re.I)
             d = directive.group(1).upper() if directive else None
-            if d == 'SKIP':
+            if igt and IGT_LINE.match(desc):
+                res['igt']['fail' if m.group(1) else
+                           'skip' if re.search(r'# SKIP', desc) else 'passed'] += 1
+            elif d == 'SKIP':
                 res['skip'] += 1
                 res['ok'] += 1
+                res['skips'].append((int(m.group(2) or res['cases']), ln))
             elif not m.group(1):
                 res['ok'] += 1
             elif d == 'TODO':
@@ -319,6 +390,8 @@ def parse_tap(lines):
         if m:
             res['plan'] += int(m.group(1))
             res['plans'] += 1
+            if re.match(r'1\.\.0\b.*#\s*SKIP\b', ln, re.I):
+                res['skip_all'] = ln
             continue
         if ln.startswith('Bail out!'):
             res['bail'] = ln
@@ -352,7 +425,7 @@ def main():
         print('0 passed, 1 failed')
         return 1
     expect = bool(own)
-    known, known_errors = read_vm_known(args.vm_known, args.boot)
+    known, known_skips, known_errors = read_vm_known(args.vm_known, args.boot)
 
     clines = kreport.read_lines(args.console)
     tlines = kreport.read_lines(args.tap)
@@ -361,7 +434,7 @@ def main():
             print(f'check-log: {path}: cannot be read')
     clines, tlines = clines or [], tlines or []
     body, unexpected, bad_decl, declared, known_seen = kreport.judge(clines, known)
-    tap = parse_tap(tlines)
+    tap = parse_tap(tlines, igt=args.boot == 'igt')
 
     # Each report with its lines, then the kmemleak section's leaks.
     firsts = sorted(r.first for r in unexpected + declared + [r for r, _ in known_seen])
@@ -429,7 +502,9 @@ def main():
     else:
         status = tap['exit'] if tap['exit'] is not None else 'missing'
         print(f'vm: start {tap["start"]}; exit {status}')
-    ran = tap['ok'] + len(tap['notok']) + tap['todo']
+    igt = tap['igt']
+    nigt = sum(igt.values())
+    ran = tap['ok'] + len(tap['notok']) + tap['todo'] + nigt
     print(f'tap: {tap["ok"]} ok ({tap["skip"]} skipped), {len(tap["notok"])} not ok, '
           f'{tap["todo"]} todo; plan {tap["plan"] if tap["plans"] else "missing"}, '
           f'{ran} ran')
@@ -437,6 +512,9 @@ def main():
         print(f'  {ln}')
     if tap['bail']:
         print(f'  {tap["bail"]}')
+    if nigt:
+        print(f'igt: {nigt} subtests, {igt["passed"]} pass, {igt["skip"]} skip, '
+              f'{igt["fail"]} fail: judged against the base by igt-compare.py')
     if tap['kmemleak'] is None:
         print('kmemleak: no section')
     elif tap['kmemleak'] is False:
@@ -459,7 +537,7 @@ def main():
         if not own_seen:
             print(f'expected failure NOT seen: {args.expect_failure}')
             failed += 1
-        elif tap['notok'] or tap['start'] is None:
+        elif tap['notok'] or tap['skip'] or tap['start'] is None:
             print(f'expected failure seen, but the scenario did not run as meant: '
                   f'{own_seen[0]}')
             failed += 1
@@ -470,8 +548,24 @@ def main():
         failed += len(bad_kinds)
         passed = 0 if failed else 1
     else:
-        passed = tap['ok'] - tap['skip']
+        passed = tap['ok'] - tap['skip'] + igt['passed']
         failed += len(tap['notok']) + len(kinds)
+        # A skip proves nothing: each fails the boot unless it is known.
+        for n, ln in tap['skips']:
+            if n in known_skips:
+                print(f'known skip: {ln} ({known_skips[n]})')
+            else:
+                print(f'failure: a case skipped (not a known skip of this boot): {ln}')
+                failed += 1
+        for n, why in known_skips.items():
+            if n not in (k for k, _ in tap['skips']):
+                print(f'known skip no longer seen, remove it: case {n} ({why})')
+        if tap['skip_all']:
+            print(f'failure: the command skipped everything: {tap["skip_all"]}')
+            failed += 1
+        elif passed == 0:
+            print('failure: no case passed')
+            failed += 1
         if tap['plans'] == 0:
             print('failure: no TAP plan')
             failed += 1
