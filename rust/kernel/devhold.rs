@@ -689,7 +689,7 @@ mod tests {
         // SAFETY: `task` is a live task; its state is read once, as
         // `READ_ONCE()` would.
         let state = unsafe { core::ptr::read_volatile(&raw const (*task.as_ptr()).__state) };
-        (state & bindings::TASK_UNINTERRUPTIBLE as core::ffi::c_uint) != 0
+        (state as core::ffi::c_int & crate::task::TASK_UNINTERRUPTIBLE) != 0
     }
 
     #[test]
