@@ -230,8 +230,10 @@ EOF
 
 if [ "${1:-}" = --judge ]; then
 	shift
-	[ $# -gt 0 ] && [ "$*" != --debug ] ||
-		{ echo "usage: bench.sh --judge [--debug] LOG..." >&2; exit 2; }
+	if [ $# = 0 ] || [ "$*" = --debug ]; then
+		echo "usage: bench.sh --judge [--debug] LOG..." >&2
+		exit 2
+	fi
 	judge "$@"
 	exit
 fi

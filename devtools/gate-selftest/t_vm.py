@@ -434,6 +434,11 @@ CASES = [
      known(r'drm report drm_drv\.c the base prints it too',
            why=r'vm-known\.txt:2: not "BOOT case N REASON".*: '
                r'drm report drm_drv\\\.c the base prints it too$')),
+    ('check-log: a known report listed by its line, not in the normal form', 'FAILED',
+     known('drm report WARNING | WARNING: drivers/gpu/drm/drm_drv.c:1119 at '
+           'drm_module_gone+0x2f1/0x3a0, CPU#1: rmmod/231 -- its line',
+           why=r'vm-known\.txt:2: not an exact report signature .*: WARNING \| '
+               r'WARNING: drivers/gpu/drm/drm_drv\.c:1119 at')),
     ('check-log: a non-exact known line of another boot', 'FAILED',
      known('drm report {sig} -- exact\nigt report {rx} -- a pattern',
            why=r'vm-known\.txt:3: not an exact report signature .*: {rx}$')),
@@ -463,9 +468,15 @@ CASES = [
                        '--vm-known', str(write(tmp / 'vm-known.txt', [
                            'unload-delay skip 4 the faults case needs CONFIG_FAILSLAB'])),
                        '--boot', 'unload')),
+    ('check-log: IGT subtest lines in a boot that is not igt\'s', 'FAILED',
+     lambda tmp: check(tmp, console(),
+                       tap(cases=BEFORE + TORTURE + AFTER +
+                           ['not ok 8 igt vgem_basic@unload # FAIL']),
+                       '--boot', 'unload')),
     ('check-log: a skip in a busted control\'s scenario', 'FAILED',
      lambda tmp: check(tmp, console(*CONTROLS['drm_nowait']),
-                       tap('busted-drm_nowait', ['ok 1 busted drm_nowait # SKIP no drm_test_unload']),
+                       tap('busted-drm_nowait',
+                           ['ok 1 busted drm_nowait # SKIP no drm_test_unload']),
                        '--expect-failure', sigs('drm_nowait')[0])),
 ]
 
@@ -629,6 +640,8 @@ CASES += [
      judged('unload', tap(cases=BEFORE[:3] + BEFORE[4:] + TORTURE + AFTER))),
     ('vm.sh: the judge printed no counts, run.sh failed', 'FAILED',
      lambda tmp: boot_counts(tmp, 'drm', 'Traceback (most recent call last):\n', tap(), 1)),
+    ('vm.sh: the judge printed no counts, run.sh status 0', 'FAILED',
+     lambda tmp: boot_counts(tmp, 'drm', 'report: none\n', tap(), 0)),
     ('vm.sh: counts of 0 failed, run.sh failed', 'FAILED',
      lambda tmp: boot_counts(tmp, 'drm', UNLOAD_OUT, tap(), 1)),
     ('vm.sh igt: a subtest that fails on the base too, prime_vgem skips', 'PASS',
