@@ -116,6 +116,14 @@ def passed_per_suite(cases, skip=()):
 def make_baseline(tier, base_path, *cases_paths):
     runs = [read_cases(p) for p in cases_paths]
     old, _, old_flaky, mins, _ = read_baseline(base_path)
+    # A run that lost a suite (a crash, a hang) is no sample of it.
+    suites = set().union(*[{suite_of(c) for c in r} for r in runs])
+    for p, r in zip(cases_paths, runs):
+        lost = sorted(suites - {suite_of(c) for c in r})
+        if lost or any(c.endswith('.<suite-result>') for c in r):
+            print(f'{tier}: {p} lost or broke suites ({", ".join(lost) or "a suite result"}): '
+                  'not a base run to measure; run it again')
+            return 1
     names = sorted(set().union(*runs))
     n = len(runs)
     fails, flaky = {}, {}

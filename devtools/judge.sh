@@ -13,7 +13,8 @@
 # project suite runs once more alone, in its own boot, and must pass there
 # with a log free of reports.  Writes RESULTS_DIR/TIER.gate and keeps each
 # kernel log as RESULTS_DIR/TIER[-retry-SUITE|-alone-SUITE].test.log; exits
-# non-zero on failure.  DEVHOLD_BASELINE_DIR overrides devtools/baseline.
+# non-zero on failure.  DEVHOLD_BASELINE_DIR overrides devtools/baseline,
+# DEVHOLD_KUNIT_SH devtools/kunit.sh (for make gate-selftest).
 set -uo pipefail
 
 tier=$1 work=$2 bdir=$3 res=$4
@@ -23,6 +24,8 @@ bl=${DEVHOLD_BASELINE_DIR:-$here/baseline}
 base=$bl/$tier.txt
 known=$bl/$tier.reports
 kreport=$here/../tools/testing/selftests/devhold/vm/kreport.py
+# The runner of re-runs (a stand-in in make gate-selftest).
+kunit_sh=${DEVHOLD_KUNIT_SH:-$here/kunit.sh}
 
 # The kernel log before any re-run replaces it.  A tier whose log is missing
 # fails: nothing of an earlier run stands in for it.
@@ -46,7 +49,7 @@ if [ -n "$suites" ]; then
 	retries=()
 	for s in $suites; do
 		echo "judge: $tier: running suite $s again, alone" >&2
-		KUNIT_CMD=exec KUNIT_EXTRA="$s" "$here/kunit.sh" "$work" "$tier" "$bdir" \
+		KUNIT_CMD=exec KUNIT_EXTRA="$s" "$kunit_sh" "$work" "$tier" "$bdir" \
 			"$res/$tier-retry-$s" "$@" >/dev/null 2>&1
 		retries+=("$res/$tier-retry-$s.cases")
 		if [ -f "$bdir/test.log" ]; then
@@ -62,16 +65,25 @@ alone_out=
 if grep -qvxF -f "$here/kunit/project.suites" <<<"$ran"; then
 	for s in $(grep -xF -f "$here/kunit/project.suites" <<<"$ran"); do
 		echo "judge: $tier: running project suite $s alone" >&2
-		KUNIT_CMD=exec KUNIT_EXTRA="$s" "$here/kunit.sh" "$work" "$tier" "$bdir" \
+		KUNIT_CMD=exec KUNIT_EXTRA="$s" "$kunit_sh" "$work" "$tier" "$bdir" \
 			"$res/$tier-alone-$s" "$@" >/dev/null 2>&1
+		krc=$?
 		if [ -f "$bdir/test.log" ]; then
 			cp "$bdir/test.log" "$res/$tier-alone-$s.test.log"
+			logs+=("$res/$tier-alone-$s.test.log")
 		else
-			: >"$res/$tier-alone-$s.test.log"
+			logs+=("$res/$tier-alone-$s.test.log-missing")
 		fi
-		logs+=("$res/$tier-alone-$s.test.log")
+		# Its cases must all pass (kunit.py's status says so too) and
+		# meet the suite's floor; no results is a failure.
+		if [ ! -s "$res/$tier-alone-$s.cases" ]; then
+			alone_out+="$tier-alone-$s: no results"$'\n'
+			continue
+		fi
+		[ "$krc" = 0 ] || alone_out+="$tier-alone-$s: FAILED kunit.py exit status $krc"$'\n'
 		alone_out+=$(python3 "$here/compare.py" --suites "$s" "$tier-alone-$s" \
-			"$res/$tier-alone-$s.cases" "$base" | grep -E "FAILED|suite .* passed|no results")$'\n'
+			"$res/$tier-alone-$s.cases" "$base" 2>&1 |
+			grep -E "FAILED|suite .* passed|no results|Error")$'\n'
 	done
 fi
 known_arg=(--known "$known")
@@ -80,7 +92,8 @@ reports=$(python3 "$kreport" --kunit "${known_arg[@]}" --prefix "$tier: " "${log
 rc=$?
 summary=$(echo "$reports" | tail -n 1)
 reports=$(echo "$reports" | sed '$d')
-n=$(printf '%s\n%s' "$reports" "$alone_out" | grep -c -E "^$tier(-alone-[a-z_]+)?: (report|FAILED|suite|no results)")
+n=$(printf '%s\n%s' "$reports" "$alone_out" |
+	grep -c -E "^$tier(-alone-[a-z_]+)?: (report|FAILED|suite|no results)|Error")
 [ "$rc" = 0 ] || [ "$n" != 0 ] || n=1
 if [ "$n" != 0 ]; then
 	re="^($tier: [0-9]+ passed, )([0-9]+)( failed.*)\$"

@@ -102,8 +102,8 @@ def report_case(lines):
                                          [(1, lines)]))
 
 
-def declared(n, lines, end=True):
-    body = ['    # devhold_test_a: kreport: expect %d' % n] + lines
+def declared(n, lines, end=True, at=' at devhold_put'):
+    body = ['    # devhold_test_a: kreport: expect %d%s' % (n, at)] + lines
     if end:
         body.append('    # devhold_test_a: kreport: end')
     return lambda tmp: kreport(tmp, ktap('devhold', [('devhold_test_a', True)], [(1, body)]))
@@ -136,6 +136,11 @@ CASES += [
     ('kreport: two reports declared as one', 'FAILED', declared(1, WARN + WARN)),
     ('kreport: a declared report that did not come', 'FAILED', declared(1, [])),
     ('kreport: a declaration never ended', 'FAILED', declared(1, WARN, end=False)),
+    ('kreport: a declaration that names no function', 'FAILED', declared(1, WARN, at='')),
+    ('kreport: a WARN of another function than the declared one', 'FAILED',
+     declared(1, WARN, at=' at devhold_get')),
+    ('kreport: a WARN of one of the declared functions', 'PASS',
+     declared(1, WARN, at=' at devhold_get,devhold_put')),
     ('kreport: a known report listed exactly', 'PASS',
      known_case('KNOWN {where} {sig} -- the base prints it too')),
     ('kreport: a known report listed in another case', 'FAILED',
@@ -202,7 +207,19 @@ def make_then_compare(tmp):
                   str(tmp / 'retry.cases')])
 
 
+def make_lost(tmp):
+    """A base run that lost a suite cannot measure it."""
+    a = dict(GOOD)
+    b = {k: v for k, v in GOOD.items() if not k.startswith('drm_mm.')}
+    write(tmp / 'a.cases', [f'{v} {k}' for k, v in sorted(a.items())])
+    write(tmp / 'b.cases', [f'{v} {k}' for k, v in sorted(b.items())])
+    (tmp / 'base.txt').write_text('MIN devhold 3\n')
+    return r.run(['python3', str(COMPARE), '--make-baseline', 'x', str(tmp / 'base.txt'),
+                  str(tmp / 'a.cases'), str(tmp / 'b.cases')])
+
+
 CASES += [
+    ('compare: make-baseline from a run that lost a suite', 'FAILED', make_lost),
     ('compare: all as on the base', 'PASS', compare()),
     ('compare: a flaky case fails in the full run only', 'PASS',
      compare({'drm_hdmi.drm_test_hdmi_b': 'FAIL'}, retry={'drm_hdmi.drm_test_hdmi_b': 'PASS'})),
@@ -418,3 +435,65 @@ CASES += [
     ('kreport: a known report without a written reason', 'FAILED',
      known_case('KNOWN {where} {sig} -- TODO: reason')),
 ]
+
+
+STUB = '''#!/bin/bash
+# kunit.sh stand-in: TREE TIER BDIR OUT...; KUNIT_EXTRA names the suite.
+bdir=$3 out=$4
+rm -f "$out".cases "$bdir/test.log"
+case "$MODE" in
+pass) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
+      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log" ;;
+fail) printf 'PASS %s.devhold_test_a\\nFAIL %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
+      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log"; exit 1 ;;
+lockdep) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
+      printf '[ 1.0] WARNING: possible circular locking dependency detected\\n' >"$bdir/test.log" ;;
+none) exit 2 ;;
+esac
+'''
+
+
+def alone(mode):
+    """The project suite alone, after an upstream suite ran in the tier."""
+    def fn(tmp):
+        stub = tmp / 'kunit-stub.sh'
+        stub.write_text(STUB)
+        stub.chmod(0o755)
+        log = ktap('drm_mm', [('drm_test_mm_init', True)]) + CLEAN
+        cases = ['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b',
+                 'PASS drm_mm.drm_test_mm_init']
+        inner = judge(log, cases=cases)
+        os.environ['DEVHOLD_KUNIT_SH'] = str(stub)
+        os.environ['MODE'] = mode
+        try:
+            return inner(tmp)
+        finally:
+            del os.environ['DEVHOLD_KUNIT_SH']
+            del os.environ['MODE']
+    return fn
+
+
+CASES += [
+    ('judge: the project suite passes alone too', 'PASS', alone('pass')),
+    ('judge: the project suite fails alone', 'FAILED', alone('fail')),
+    ('judge: the project suite alone has a lockdep report', 'FAILED', alone('lockdep')),
+    ('judge: the project suite alone gave no results', 'FAILED', alone('none')),
+]
+
+
+LOCKS_OFF = ['------------[ cut here ]------------',
+             'DEBUG_LOCKS_WARN_ON(__owner_task(owner) != get_current())',
+             'WARNING: kernel/locking/mutex.c:1009 at __mutex_unlock_slowpath+0x65c/0x950, CPU#1: kunit_try_catch/180',
+             'Modules linked in:']
+LOCKS_OFF_END = ['Call Trace:', ' <TASK>', ' drm_bridge_helper_reset_crtc+0xf8/0x140', ' </TASK>',
+                 '---[ end trace 0000000000000000 ]---']
+CASES += [(f'kreport: a known report with {name} printed inside it', 'FAILED',
+           known_from(LOCKS_OFF + LOCKS_OFF_END, LOCKS_OFF + other + LOCKS_OFF_END))
+          for name, other in [
+              ('a sleeping-function BUG', REPORTS['BUG sleeping']),
+              ('an Oops', REPORTS['Oops']),
+              ('a hung task', REPORTS['hung task']),
+              ('a KASAN report', REPORTS['KASAN'])]]
+CASES += [('kreport: an Oops after its kernel BUG is one report', 'PASS',
+           known_from(REPORTS['kernel BUG at'] + ['Oops: invalid opcode: 0000 [#1] SMP KASAN'],
+                      REPORTS['kernel BUG at'] + ['Oops: invalid opcode: 0000 [#1] SMP KASAN']))]

@@ -11,7 +11,8 @@
  * (tools/testing/selftests/devhold/vm/kreport.py) fails any other: those of
  * the test's own task are suppressed and counted by KUnit
  * (kunit_warning_suppress()); those of another task (a thread the case
- * starts, a domain's release work) are announced with "kreport: expect N"
+ * starts, a domain's release work) are announced with "kreport: expect N
+ * at FUNCTIONS" (the functions that WARN)
  * and closed with "kreport: end" once they have certainly been printed.
  */
 
@@ -534,7 +535,8 @@ static void devhold_test_barrier_in_release_section(struct kunit *test)
 	/* The object whose release this would be: still counted. */
 	devhold_domain_obj_add(t->domain);
 	/* The thread's two WARNs, the barrier's and the wait's. */
-	kunit_info(test, "kreport: expect 2\n");
+	kunit_info(test, "kreport: expect 2 at %s\n",
+		   "devhold_release_barrier,devhold_domain_wait_idle");
 	if (IS_ERR(kthread_run(devhold_test_self_fn, t, "devhold-test"))) {
 		t->barrier = -ECHILD;
 		complete(&t->done);
@@ -1374,7 +1376,8 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	hold = devhold_get(domain, &devhold_test_flushing_ops, f, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
 	/* The release work's three WARNs: the two flushes and the wait. */
-	kunit_info(test, "kreport: expect 3\n");
+	kunit_info(test, "kreport: expect 3 at %s\n",
+		   "devhold_flush,devhold_domain_flush,devhold_domain_wait_idle");
 	devhold_put(hold);
 	devhold_test_wait_put(test, &f->obj);
 	kunit_info(test, "kreport: end\n");
@@ -1792,7 +1795,7 @@ static void devhold_test_section_outlives_destroy(struct kunit *test)
 		KUNIT_FAIL_AND_ABORT(test, "cannot register the free probe");
 	}
 	/* The thread's WARN: the destroy's barrier inside the section. */
-	kunit_info(test, "kreport: expect 1\n");
+	kunit_info(test, "kreport: expect 1 at devhold_release_barrier\n");
 	thread = kthread_run(devhold_test_outlive_fn, t, "devhold-test");
 	if (IS_ERR(thread)) {
 		KUNIT_FAIL(test, "cannot start the thread");
@@ -1857,7 +1860,7 @@ static void devhold_test_sections_out_of_order(struct kunit *test)
 	t->d1 = devhold_domain_create("devhold-test-order1", 0);
 	t->d2 = devhold_domain_create("devhold-test-order2", 0);
 	/* The thread's WARN: the barrier of the section it is still in. */
-	kunit_info(test, "kreport: expect 1\n");
+	kunit_info(test, "kreport: expect 1 at devhold_release_barrier\n");
 	if (!t->d1 || !t->d2 ||
 	    IS_ERR(kthread_run(devhold_test_order_fn, t, "devhold-test"))) {
 		kunit_info(test, "kreport: end\n");

@@ -791,7 +791,7 @@ mod tests {
 
         // Inside the domain's own section, its barrier is refused: with a
         // WARN, declared to the judge of the kernel log (kreport.py).
-        pr_info!("kreport: expect 1\n");
+        pr_info!("kreport: expect 1 at devhold_release_barrier\n");
         let refused = domain.count_object().release(|| domain.barrier());
         pr_info!("kreport: end\n");
         assert_eq!(refused, Err(EDEADLK));
@@ -836,7 +836,7 @@ mod tests {
         assert_eq!(a.release_section(|| b.release_section(|| 7)), 7);
         assert_eq!(misuse(), misused);
         // Its own would wait for itself: refused, with a WARN (declared).
-        pr_info!("kreport: expect 1\n");
+        pr_info!("kreport: expect 1 at devhold_release_barrier\n");
         let refused = a.release_section(|| a.barrier());
         pr_info!("kreport: end\n");
         assert_eq!(refused, Err(EDEADLK));

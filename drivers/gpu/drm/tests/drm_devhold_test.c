@@ -11,7 +11,8 @@
  * (devhold.wait_warn_secs, 10 s).  WARNs provoked on purpose are declared
  * to the judge of the kernel log (tools/testing/selftests/devhold/vm/
  * kreport.py): suppressed and counted by KUnit in the test's own task,
- * announced with "kreport: expect N" ... "kreport: end" in another.
+ * announced with "kreport: expect N at FUNCTIONS" ... "kreport: end" in
+ * another.
  */
 
 #include <kunit/test.h>
@@ -457,7 +458,7 @@ static void drm_test_module_gone_with_device(struct kunit *test)
 	drm_kunit_helper_free_device(test, parent);
 
 	/* The going thread's WARN about the device still alive. */
-	kunit_info(test, "kreport: expect 1\n");
+	kunit_info(test, "kreport: expect 1 at drm_module_gone\n");
 	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
 	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_sleeps(gone, TASK_IDLE),
 			      "the module does not wait for its device");

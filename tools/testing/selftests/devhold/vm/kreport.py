@@ -15,10 +15,11 @@ detector disabling itself), ODEBUG, refcount_t, UBSAN, hard lockups, list
 corruption and plain WARN()s.
 
 A WARN a test provokes on purpose is declared by that test around the
-code that provokes it: a line holding "kreport: expect N" (N WARNs, from
-any task) before, and one holding "kreport: end" after.  Inside such a
-block the WARNs are counted, not failed; a block that saw a number other
-than N fails, and so does a block that never ends.  Only plain WARN()s can
+code that provokes it: a line holding "kreport: expect N at F1,F2" (N WARNs,
+from any task, each raised in one of the functions F1, F2...) before, and
+one holding "kreport: end" after.  Inside such a block those WARNs are
+counted, not failed; a block that saw a number other than N fails, and so
+does a block that never ends or names no function.  Only plain WARN()s can
 be declared: any other report (KASAN, lockdep, an Oops, a stall, ...)
 inside a block is unexpected all the same.  (A KUnit test whose
 WARN comes from its own task uses KUnit's warning suppression instead, and
@@ -128,7 +129,7 @@ IGNORE = re.compile(r'Kernel command line:|^Command line:|^devhold-vm: |kreport:
 DECLARABLE = re.compile(r'^WARN(?:ING)?$|^WARNING: (?!possible|inconsistent|bad unlock|'
                         r'held lock|suspicious|lock held|Nested)')
 
-EXPECT = re.compile(r'kreport: expect (\d+)\b')
+EXPECT = re.compile(r'kreport: expect (\d+)(?: at ([\w.,]+))?')
 EXPECT_END = re.compile(r'kreport: end\b')
 
 # Lines that end a report; a later hit starts a new one.
@@ -258,6 +259,11 @@ class Report:
                 return body[i][1][col:].strip()
         return body[self.first][1][self.col:].strip()
 
+    def function(self, body):
+        """The function a WARN's title names ("at FUNC+0x...")."""
+        m = re.search(r'\bat (?:\S+:\d+ )?([A-Za-z_][\w.]*)\+0x', self.head(body))
+        return re.sub(r'\.(?:cold|isra|part|constprop)(?:\.\d+)*$', '', m.group(1)) if m else None
+
     def signature(self, body):
         """Kind, title line and what tells two reports of one kind apart:
         a WARN's message, lockdep's lock classes, the first frame of the
@@ -295,6 +301,32 @@ class Report:
         return out
 
 
+# Kinds a WARN prints before its WARNING title (its message).
+MESSAGES = ('refcount_t', 'lockdep: DEBUG_LOCKS_WARN_ON', 'ODEBUG', 'list corruption',
+            'UBSAN', 'stack corruption')
+# Kinds that are the Oops of a fault or BUG already reported.
+FAULTS = ('BUG', 'KASAN', 'KFENCE', 'unable to handle page fault',
+          'general protection fault', 'Oops')
+
+
+def base_kind(kind):
+    return kind.split(':')[0] if not kind.startswith('lockdep: DEBUG') else kind
+
+
+def belongs(kind, kinds):
+    """Whether a hit of kind continues a report that has kinds."""
+    titles = [k for k in kinds if k != 'WARN' and base_kind(k) not in MESSAGES]
+    if not titles:
+        # Only a cut-here line or a WARN's message so far: its title or
+        # more of its message.
+        return True
+    if base_kind(kind) in FAULTS and all(base_kind(k) in FAULTS for k in titles):
+        # "BUG: unable to handle page fault" ... "Oops:"; "kernel BUG at"
+        # ... "Oops: invalid opcode"; KASAN's "general protection fault".
+        return 'Oops' not in titles or kind != 'Oops'
+    return False
+
+
 def split_prefix(lines):
     """(caller, text) per console line."""
     body = []
@@ -321,11 +353,12 @@ def scan(lines):
             continue
         kind, col = k
         # Two CPUs' reports may interleave: every WARN begins with its
-        # cut-here line, and a report has one WARNING title.
+        # cut-here line, and a report has one title, but for the lines
+        # one report's own format prints after it (an Oops after a BUG).
         same = cur and not ended and i - cur.last <= MERGE_LINES and \
             caller == cur.caller and \
             kind != 'panic' and 'panic' not in cur.kinds and \
-            kind != 'WARN' and not (kind == 'WARNING' and 'WARNING' in cur.kinds)
+            kind != 'WARN' and belongs(kind, cur.kinds)
         if same:
             cur.kinds.append(kind)
             cur.last = i
@@ -348,20 +381,22 @@ def declarations(body, reports):
         m = EXPECT.search(text)
         if m:
             if start is not None:
-                blocks.append((start[0], i, start[1], 'not ended before the next one'))
-            start = (i, int(m.group(1)))
+                blocks.append((start[0], i, start[1], start[2], 'not ended before the next one'))
+            start = (i, int(m.group(1)), set((m.group(2) or '').split(',')) - {''})
             continue
         if EXPECT_END.search(text):
             if start is None:
-                blocks.append((i, i, -1, 'ended without a start'))
+                blocks.append((i, i, -1, set(), 'ended without a start'))
             else:
-                blocks.append((start[0], i, start[1], None))
+                blocks.append((start[0], i, start[1], start[2],
+                               None if start[2] else 'names no function'))
             start = None
     if start is not None:
-        blocks.append((start[0], len(body), start[1], 'never ended'))
+        blocks.append((start[0], len(body), start[1], start[2], 'never ended'))
     bad = []
-    for b0, b1, n, why in blocks:
-        inside = [r for r in reports if b0 < r.first < b1 and DECLARABLE.match(r.kind)]
+    for b0, b1, n, places, why in blocks:
+        inside = [r for r in reports if b0 < r.first < b1 and DECLARABLE.match(r.kind)
+                  and r.function(body) in places]
         for r in inside:
             r.declared = b0
         where = f'line {b0 + 1}'
@@ -473,7 +508,8 @@ def make_known(path, logs, kunit):
         body, reports = scan(lines)
         if kunit:
             attribute_kunit(body, reports)
-        for key in {(r.where, r.signature(body)) for r in reports}:
+        declarations(body, reports)
+        for key in {(r.where, r.signature(body)) for r in reports if r.declared is None}:
             seen[key] = seen.get(key, 0) + 1
     with open(path, 'w') as f:
         f.write('# Kernel reports the unpatched base prints in this tier, written by\n'
