@@ -27,16 +27,20 @@ kreport=$here/../tools/testing/selftests/devhold/vm/kreport.py
 # The runner of re-runs (a stand-in in make gate-selftest).
 kunit_sh=${DEVHOLD_KUNIT_SH:-$here/kunit.sh}
 
-# The kernel log before any re-run replaces it.  A tier whose log is missing
-# fails: nothing of an earlier run stands in for it.
+# The kernel logs of the tier's run and of its isolated modules' runs (the
+# Makefile's ISOLATE_TIER), as devtools/kunit.sh kept them.  A tier whose
+# log is missing fails: nothing of an earlier run stands in for it.
 logs=()
-if [ -f "$bdir/test.log" ]; then
-	cp "$bdir/test.log" "$res/$tier.test.log"
+if [ -f "$res/$tier.test.log" ]; then
 	logs+=("$res/$tier.test.log")
 else
-	: >"$res/$tier.test.log"
 	logs+=("$res/$tier.test.log-missing")
 fi
+for f in "$res/$tier"-isolated-*.cases; do
+	[ -f "$f" ] || continue
+	logs+=("${f%.cases}.test.log")
+	[ -f "${f%.cases}.test.log" ] || logs[-1]+=-missing
+done
 out=$(python3 "$here/compare.py" "$tier" "$res/$tier.cases" "$base")
 # Suites with a new failure, a lost case, or a failed flaky case (which must
 # pass alone to stay flaky); only suites of this run's cases.

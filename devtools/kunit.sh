@@ -9,7 +9,8 @@
 # OUT_PREFIX.json (results) and OUT_PREFIX.cases (one "STATUS suite.case"
 # line per case), and exits with kunit.py's status.  KUNIT_CMD=build only
 # builds; KUNIT_CMD=exec runs the kernel already built (KUNIT_EXTRA=GLOB
-# picks the suites).
+# picks the suites).  KUNIT_FILTER=ATTRS passes kunit.py's --filter (e.g.
+# "module!=drm_bridge_test").  A run's kernel log is kept as OUT_PREFIX.test.log.
 set -uo pipefail
 
 tree=$1 tier=$2 bdir=$3 out=$4
@@ -28,7 +29,8 @@ case $cmd in run|exec) args+=(--timeout="${KUNIT_TIMEOUT:-1800}" --json="$out.js
 # Nothing of an earlier run may stand in for this one's results, also when
 # this run stops before kunit.py.
 rm -f "$out".{log,json,cases,ktap,parse.log}
-case $cmd in run|exec) rm -f "$bdir/test.log" ;; esac
+case $cmd in run|exec) rm -f "$bdir/test.log" "$out.test.log" ;; esac
+[ -z "${KUNIT_FILTER:-}" ] || args+=(--filter="$KUNIT_FILTER")
 for c; do args+=(--kunitconfig="$(abs "$c")"); done
 . "$here/ccache.sh"
 [ "$devhold_cc" = gcc ] || args+=(--make_options="CC=$devhold_cc")
@@ -75,5 +77,6 @@ if [ "$cmd" = run ] || [ "$cmd" = exec ]; then
 		echo "kunit.sh: re-parsed without console replays: $(grep -E 'Testing complete' "$out.parse.log")"
 	fi
 	python3 "$here/results.py" "$out.json" "$here/kunit/project.suites" >"$out.cases" 2>/dev/null || : >"$out.cases"
+	[ ! -f "$bdir/test.log" ] || cp "$bdir/test.log" "$out.test.log"
 fi
 exit $rc

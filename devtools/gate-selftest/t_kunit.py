@@ -265,7 +265,23 @@ CASES += [
 
 
 # judge.sh end to end, without re-runs (nothing upstream fails).
-def judge(log, cases=None, known='', cwd_name='devhold', log_missing=False):
+STUB = '''#!/bin/bash
+# kunit.sh stand-in: TREE TIER BDIR OUT...; KUNIT_EXTRA names the suite.
+bdir=$3 out=$4
+rm -f "$out".cases "$bdir/test.log"
+case "$MODE" in
+pass) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
+      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log" ;;
+fail) printf 'PASS %s.devhold_test_a\\nFAIL %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
+      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log"; exit 1 ;;
+lockdep) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
+      printf '[ 1.0] WARNING: possible circular locking dependency detected\\n' >"$bdir/test.log" ;;
+none) exit 2 ;;
+esac
+'''
+
+
+def judge(log, cases=None, known='', cwd_name='devhold', log_missing=False, isolated=None):
     def fn(tmp):
         repo = tmp / cwd_name
         res = repo / 'build/results'
@@ -273,14 +289,28 @@ def judge(log, cases=None, known='', cwd_name='devhold', log_missing=False):
         res.mkdir(parents=True)
         bdir.mkdir(parents=True)
         if not log_missing:
-            write(bdir / 'test.log', log)
+            write(res / 'selftest.test.log', log)
         c = cases or ['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b']
+        if isolated is not None:
+            # A module run in a boot of its own (the Makefile's ISOLATE_):
+            # its cases join the tier's, its log is judged with it.
+            icases, ilog = isolated
+            write(res / 'selftest-isolated-drm_bridge_test.cases', icases)
+            if ilog is not None:
+                write(res / 'selftest-isolated-drm_bridge_test.test.log', ilog)
+            c = c + icases
         write(res / 'selftest.cases', c)
         bl = tmp / 'baseline'
         bl.mkdir()
         (bl / 'selftest.txt').write_text('MIN devhold 2\n')
         (bl / 'selftest.reports').write_text(known)
         env = dict(os.environ, DEVHOLD_BASELINE_DIR=str(bl))
+        if isolated is not None and 'DEVHOLD_KUNIT_SH' not in env:
+            # The project suites then run alone too: a stand-in that passes.
+            stub = tmp / 'kunit-stub.sh'
+            stub.write_text(STUB)
+            stub.chmod(0o755)
+            env.update(DEVHOLD_KUNIT_SH=str(stub), MODE='pass')
         return r.run(['bash', str(JUDGE), 'selftest', str(repo / 'build/work'), str(bdir),
                       str(res)], env=env)
     return fn
@@ -291,6 +321,16 @@ CASES += [
     ('judge: a tier whose kernel log is missing', 'FAILED', judge(CLEAN, log_missing=True)),
     ('judge: a WARN in a passing case', 'FAILED',
      judge(ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)], [(2, WARN)]))),
+    ('judge: an isolated module, clean', 'PASS',
+     judge(CLEAN, isolated=(['PASS drm_bridge_alloc.drm_test_a'],
+                            ktap('drm_bridge_alloc', [('drm_test_a', True)])))),
+    ('judge: an isolated module with a WARN in its log', 'FAILED',
+     judge(CLEAN, isolated=(['PASS drm_bridge_alloc.drm_test_a'],
+                            ktap('drm_bridge_alloc', [('drm_test_a', True)], [(1, WARN)])))),
+    ('judge: an isolated module whose log is missing', 'FAILED',
+     judge(CLEAN, isolated=(['PASS drm_bridge_alloc.drm_test_a'], None))),
+    ('judge: an isolated module that gave no results', 'FAILED',
+     judge(CLEAN, isolated=(['ERROR drm_bridge_test.<isolated-run>'], CLEAN))),
     ('judge: a failed project case', 'FAILED',
      judge(CLEAN, cases=['PASS devhold.devhold_test_a', 'FAIL devhold.devhold_test_b'])),
 ]
@@ -437,20 +477,6 @@ CASES += [
 ]
 
 
-STUB = '''#!/bin/bash
-# kunit.sh stand-in: TREE TIER BDIR OUT...; KUNIT_EXTRA names the suite.
-bdir=$3 out=$4
-rm -f "$out".cases "$bdir/test.log"
-case "$MODE" in
-pass) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
-      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log" ;;
-fail) printf 'PASS %s.devhold_test_a\\nFAIL %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
-      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log"; exit 1 ;;
-lockdep) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
-      printf '[ 1.0] WARNING: possible circular locking dependency detected\\n' >"$bdir/test.log" ;;
-none) exit 2 ;;
-esac
-'''
 
 
 def alone(mode):

@@ -661,3 +661,20 @@ CASES += [
     ('devhold_unload.sh: faults without fail_page_alloc', 'FAILED',
      unload_faults(['failslab'])),
 ]
+
+
+# An int3 from freed module text is handled as an NMI-like exception: the
+# Oops ends in "Fatal exception in interrupt" (oops_end() -> panic()).
+PANIC = ['Kernel panic - not syncing: Fatal exception in interrupt',
+         'Kernel Offset: disabled',
+         '---[ end Kernel panic - not syncing: Fatal exception in interrupt ]---']
+CASES += [
+    ('busted nopin: its own Oops, then the panic of an Oops in interrupt context', 'PASS',
+     busted('nopin', CONTROLS['nopin'] + [PANIC])),
+    ('busted nobarrier: its own Oops, then the panic', 'PASS',
+     busted('nobarrier', CONTROLS['nobarrier'] + [PANIC])),
+    ('busted drm_nowait: its own WARN, then a panic', 'FAILED',
+     busted('drm_nowait', CONTROLS['drm_nowait'] + [PANIC])),
+    ('busted nobarrier: a panic without its own Oops', 'FAILED',
+     busted('nobarrier', [PANIC])),
+]

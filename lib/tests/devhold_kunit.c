@@ -580,6 +580,10 @@ static bool devhold_test_sleeps_on(struct wait_queue_head *wq, struct completion
 {
 	unsigned long deadline = jiffies + WAIT;
 
+	/*
+	 * A lockless peek is enough: a waiter seen late only costs another
+	 * tick of polling, and nothing is woken on the strength of it.
+	 */
 	while (!waitqueue_active(wq)) {
 		if (completion_done(done) || time_after(jiffies, deadline))
 			return false;

@@ -85,7 +85,7 @@ HOST = re.compile(r'^# devhold-vm: host: ([a-z]+)')
 # Kinds of report a busted control's signature can name.
 FAULTS = ('Oops', 'unable to handle page fault', 'general protection fault',
           'BUG', 'BUG: kernel NULL pointer dereference')
-SIG = re.compile(r'(fault|WARNING|kmemleak)'
+SIG = re.compile(r'(fault|WARNING|kmemleak|panic)'
                  r'(?: at (?:([\w./-]+):)?(unloaded(?:\[[\w-]+\])?|[\w.]+(?:\|[\w.]+)*)'
                  r'(?: from ([\w.]+(?:\|[\w.]+)*))?)?$')
 
@@ -110,6 +110,10 @@ def kind_class(kind):
         return 'WARNING'
     if kind == 'kmemleak: leak':
         return 'kmemleak'
+    if kind == 'panic':
+        # An Oops in interrupt context ends in "Fatal exception in
+        # interrupt" (an int3 from freed module text is one).
+        return 'panic'
     return None
 
 
