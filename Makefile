@@ -88,13 +88,17 @@ CONFIGS_rust := $(KC)/rust.config $(KC)/vm.config
 PROJECT_rust := $(KC)/project.config $(KC)/x86_64-debug.config $(KC)/rust-project.config
 
 # Upstream test modules whose suites turn lockdep off for the rest of a
-# boot (drm_bridge_test: drm_bridge_helper_reset_crtc() unlocks a mutex it
-# does not own after an injected -EDEADLK, on the base as well): they run
+# boot, on the base as well (drm_bridge_test: drm_bridge_helper_reset_crtc()
+# unlocks a mutex it does not own after an injected -EDEADLK;
+# drm_connector_test: drm_connector_dynamic_register_on_list takes a mutex
+# whose magic is wrong, DEBUG_LOCKS_WARN_ON(lock->magic != lock);
+# drm_hdmi_state_helper_test: a circular locking dependency of its own,
+# after which lockdep reports nothing more): they run
 # in a boot of their own, after the tier's main run, so that lockdep sees
 # every other suite.  Their cases and kernel log join the tier's
 # (TIER-isolated-MODULE.*).
-ISOLATE_uml := drm_bridge_test
-ISOLATE_x86_64 := drm_bridge_test
+ISOLATE_uml := drm_bridge_test drm_connector_test drm_hdmi_state_helper_test
+ISOLATE_x86_64 := drm_bridge_test drm_connector_test drm_hdmi_state_helper_test
 isolate_not = $(subst $(eval) ,$(comma),$(patsubst %,module!=%,$(1)))
 comma := ,
 # $(call isolated,TREE,TIER,BUILD_DIR,OUT_PREFIX,CONFIGS)

@@ -96,6 +96,10 @@ reports=$(python3 "$kreport" --kunit "${known_arg[@]}" --prefix "$tier: " "${log
 rc=$?
 summary=$(echo "$reports" | tail -n 1)
 reports=$(echo "$reports" | sed '$d')
+# Lockdep must see every suite of the main run: one that makes it turn
+# itself off (any lockdep report does) belongs in a boot of its own.
+lost=$(python3 "$kreport" --lockdep-whole --prefix "$tier: " "${logs[0]}") || rc=1
+[ -z "$lost" ] || reports=$(printf '%s\n%s' "$reports" "$lost")
 n=$(printf '%s\n%s' "$reports" "$alone_out" |
 	grep -c -E "^$tier(-alone-[a-z_]+)?: (report|FAILED|suite|no results)|Error")
 [ "$rc" = 0 ] || [ "$n" != 0 ] || n=1

@@ -523,3 +523,30 @@ CASES += [(f'kreport: a known report with {name} printed inside it', 'FAILED',
 CASES += [('kreport: an Oops after its kernel BUG is one report', 'PASS',
            known_from(REPORTS['kernel BUG at'] + ['Oops: invalid opcode: 0000 [#1] SMP KASAN'],
                       REPORTS['kernel BUG at'] + ['Oops: invalid opcode: 0000 [#1] SMP KASAN']))]
+
+
+def lockdep_then(more_suites):
+    log = ktap('drm_hdmi', [('drm_test_a', True)], [(1, lockdep_circular('crtc_ww_class_mutex'))])
+    if more_suites:
+        log += ktap('drm_mm', [('drm_test_mm_init', True)])
+    return log
+
+
+def known_all(log):
+    """The log's reports all listed as known: only the lockdep rule can fail."""
+    def fn(tmp):
+        write(tmp / 'k.log', log)
+        st, out = r.run(['python3', str(KREPORT), '--kunit', '--make-known', str(tmp / 'known'),
+                         str(tmp / 'k.log')])
+        known = (tmp / 'known').read_text().replace('TODO: reason', 'the base prints it')
+        return judge(log, cases=['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b'],
+                     known=known)(tmp)
+    return fn
+
+
+CASES += [
+    ('judge: a known lockdep report, and suites after it', 'FAILED', known_all(lockdep_then(True))),
+    ('judge: a known lockdep report in the last suite', 'PASS', known_all(lockdep_then(False))),
+    ('kreport: --lockdep-whole on a missing log', 'FAILED',
+     lambda tmp: r.run(['python3', str(KREPORT), '--lockdep-whole', str(tmp / 'none.log')])),
+]

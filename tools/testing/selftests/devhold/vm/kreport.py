@@ -499,9 +499,29 @@ def judge(lines, known=None, kunit=False):
     return body, unexpected, bad_decl, declared, known_seen
 
 
+def lockdep_lost(lines):
+    """The suites that ran after lockdep turned itself off in a KUnit log:
+    [(the report's case, signature, the suites after it)]."""
+    body, reports = scan(lines)
+    attribute_kunit(body, reports)
+    out = []
+    for r in reports:
+        if not r.kind.startswith('lockdep'):
+            continue
+        after = [m.group(2) for _, t in body[r.last + 1:] for m in [SUBTEST.match(t)]
+                 if m and not m.group(1).strip('\t')[4:]]
+        if after:
+            out.append((r.where, r.signature(body), after))
+        break
+    return out
+
+
 def make_known(path, logs, kunit):
     """Rewrite a known-reports file from base runs' logs."""
     old, _ = read_known(path) if path else ({}, [])
+    # A run's own log and those of its isolated modules' boots (NAME.test.log,
+    # NAME-isolated-MODULE.test.log) are one run.
+    runs = len({re.sub(r'-isolated-[\w-]+(?=\.test\.log$)', '', lg) for lg in logs})
     seen = {}
     for log in logs:
         lines = read_lines(log) or []
@@ -518,7 +538,7 @@ def make_known(path, logs, kunit):
         for (where, sig), k in sorted(seen.items()):
             why = old.get((where, sig), 'TODO: reason')
             why = re.sub(r' \(seen in \d+ of \d+ base runs\)$', '', why)
-            f.write(f'KNOWN {where} {sig} -- {why} (seen in {k} of {len(logs)} base runs)\n')
+            f.write(f'KNOWN {where} {sig} -- {why} (seen in {k} of {runs} base runs)\n')
     print(f'kreport: {len(seen)} known reports written to {path}')
     return 0
 
@@ -529,11 +549,27 @@ def main():
                     help='attribute reports to KUnit cases')
     ap.add_argument('--known', metavar='FILE', help='known reports of the base')
     ap.add_argument('--make-known', metavar='FILE', help='write FILE from base logs')
+    ap.add_argument('--lockdep-whole', action='store_true',
+                    help='fail when lockdep turned itself off before later suites ran')
     ap.add_argument('--prefix', default='', help='prefix of each output line')
     ap.add_argument('logs', nargs='+')
     args = ap.parse_args()
     if args.make_known:
         return make_known(args.make_known, args.logs, args.kunit)
+    if args.lockdep_whole:
+        bad = 0
+        for path in args.logs:
+            lines = read_lines(path)
+            if lines is None:
+                print(f'{args.prefix}FAILED {path}: cannot be read')
+                bad += 1
+                continue
+            for where, sig, after in lockdep_lost(lines):
+                print(f'{args.prefix}FAILED lockdep turned itself off in {where} ({sig}); '
+                      f'{len(after)} suites ran after it without lockdep, from {after[0]}: '
+                      'run its module in a boot of its own (ISOLATE_ in the Makefile)')
+                bad += 1
+        return 1 if bad else 0
     known, errors = read_known(args.known)
     p = args.prefix
     for e in errors:
