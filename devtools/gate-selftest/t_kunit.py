@@ -550,3 +550,11 @@ CASES += [
     ('kreport: --lockdep-whole on a missing log', 'FAILED',
      lambda tmp: r.run(['python3', str(KREPORT), '--lockdep-whole', str(tmp / 'none.log')])),
 ]
+
+
+REPLAYED = (['------------[ cut here ]------------', '** replaying previous printk message **']
+            + WARN)
+CASES += [
+    ('kreport: a declared WARN whose cut-here line printk replayed', 'PASS', declared(1, REPLAYED)),
+    ('kreport: a replayed WARN, undeclared', 'FAILED', report_case(REPLAYED)),
+]

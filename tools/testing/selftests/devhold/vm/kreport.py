@@ -339,9 +339,26 @@ def split_prefix(lines):
     return body
 
 
+REPLAY = '** replaying previous printk message **'
+
+
+def unreplay(lines):
+    """The console without printk's replays: when a WARN on one CPU takes
+    the console over from another, printk prints REPLAY and the
+    interrupted message again; the cut-short copy before REPLAY goes."""
+    out = []
+    for ln in lines:
+        if ln.strip() == REPLAY or PREFIX.sub('', ln).strip() == REPLAY:
+            if out:
+                out.pop()
+            continue
+        out.append(ln)
+    return out
+
+
 def scan(lines):
     """Group the report lines of a console: (body, reports)."""
-    body = split_prefix(lines)
+    body = split_prefix(unreplay(lines))
     reports = []
     cur = None
     ended = False
