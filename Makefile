@@ -228,7 +228,7 @@ baseline-uml baseline-x86_64 baseline-rust: baseline-%:
 		$(call isolated,"$(base_dir)",$*,$(O)/base-$*,$(RES)/base-$*-$$i,$(CONFIGS_$*)); done
 	devtools/compare.py --make-baseline $* devtools/baseline/$*.txt \
 		$$(for i in $$(seq 1 $(BASE_RUNS)); do echo $(RES)/base-$*-$$i.cases; done)
-	tools/testing/selftests/devhold/vm/kreport.py --kunit \
+	python3 tools/testing/selftests/devhold/vm/kreport.py --kunit \
 		--make-known devtools/baseline/$*.reports \
 		$$(for i in $$(seq 1 $(BASE_RUNS)); do echo $(RES)/base-$*-$$i.test.log \
 			$(foreach m,$(ISOLATE_$*),$(RES)/base-$*-$$i-isolated-$(m).test.log); done)
