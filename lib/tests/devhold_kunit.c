@@ -1379,9 +1379,15 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, f->other);
 	hold = devhold_get(domain, &devhold_test_flushing_ops, f, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
-	/* The release work's three WARNs: the two flushes and the wait. */
+	/*
+	 * The release work's three WARNs: the two flushes and the wait.  Where
+	 * WARN is warn_slowpath_fmt() (UML), the title names that call's
+	 * return address, and a flush that returns right after its WARN
+	 * calls it as a tail call: the title then names this callback.
+	 */
 	kunit_info(test, "kreport: expect 3 at %s\n",
-		   "devhold_flush,devhold_domain_flush,devhold_domain_wait_idle");
+		   "devhold_flush,devhold_domain_flush,devhold_domain_wait_idle,"
+		   "devhold_test_flushing_put");
 	devhold_put(hold);
 	devhold_test_wait_put(test, &f->obj);
 	kunit_info(test, "kreport: end\n");
