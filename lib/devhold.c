@@ -73,6 +73,7 @@
 /* For tests that act at an exact point of a put or a push. */
 EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_put);
 EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_list_push);
+EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_list_flush);
 EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_domain_free);
 
 static unsigned int wait_warn_secs = 10;
@@ -456,13 +457,15 @@ void devhold_put(struct devhold *hold)
 	 * Once the hold is on the list the release work may finish it and
 	 * drop the domain's last reference; the domain is freed only after a
 	 * grace period, so the kick below stays safe.  A flush queues the
-	 * work itself, so it covers this put even before the kick.
+	 * work itself, so it covers this put even before the kick.  The kick
+	 * never moves a queued work (mod_delayed_work() would: from in front
+	 * of a flush's barrier to behind it).
 	 */
 	rcu_read_lock();
 	first = llist_add(&hold->node, &domain->pending);
 	trace_devhold_put(hold, domain->name);
 	if (first)
-		mod_delayed_work(devhold_wq, &domain->work, 0);
+		queue_delayed_work(devhold_wq, &domain->work, 0);
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(devhold_put);
@@ -577,9 +580,11 @@ void devhold_domain_flush(struct devhold_domain *domain)
 	/*
 	 * Queue the work even when the put that made the list non-empty has
 	 * not kicked it yet: the instance run after this sees every hold
-	 * pushed before.
+	 * pushed before.  Already queued, it stays where it is, in front of
+	 * any other flush's barrier; a pending debug-delay timer is brought
+	 * forward by flush_delayed_work().
 	 */
-	mod_delayed_work(devhold_wq, &domain->work, 0);
+	queue_delayed_work(devhold_wq, &domain->work, 0);
 	flush_delayed_work(&domain->work);
 	devhold_flush_end(domain);
 }
@@ -993,7 +998,9 @@ EXPORT_SYMBOL_GPL(devhold_list_drain);
  * devhold_list_flush() - free everything pushed to a list so far
  * @list: the list
  *
- * Waits for the list's work item (if any) and drains what is left.  A
+ * Returns once every entry whose devhold_list_push() returned before the
+ * call is freed.  A %DEVHOLD_LIST_AUTO_DRAIN list is drained by its work
+ * item, queued and waited for here; another list is drained here.  A
  * devhold_list_drain() that another task runs meanwhile is not waited
  * for: entries it took may still be being freed when this returns, so
  * code that drains a list by hand serialises those drains with its
@@ -1004,8 +1011,18 @@ EXPORT_SYMBOL_GPL(devhold_list_drain);
  */
 void devhold_list_flush(struct devhold_list *list)
 {
-	if ((list->flags & DEVHOLD_LIST_AUTO_DRAIN) && current_work() != &list->work)
+	if ((list->flags & DEVHOLD_LIST_AUTO_DRAIN) && current_work() != &list->work) {
+		/*
+		 * Queued here, the work takes every entry published so far,
+		 * also one whose push has not queued the work yet (it may do
+		 * so once the work looked, and find nothing).
+		 */
+		queue_work(devhold_wq, &list->work);
 		flush_work(&list->work);
+		trace_devhold_list_flush(list->name);
+		return;
+	}
+	trace_devhold_list_flush(list->name);
 	devhold_list_drain(list);
 }
 EXPORT_SYMBOL_GPL(devhold_list_flush);

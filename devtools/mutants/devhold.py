@@ -86,8 +86,25 @@ MUTANTS = [
     # defect 8: a flush that does not queue the work itself
     ('flush-misses-unkicked-put',
      ['devhold_test_flush_unkicked_put'],
-     '\tmod_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);',
+     '\tqueue_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);',
      '\tflush_delayed_work(&domain->work);'),
+    # v3 B1: kicks that steal a queued work from in front of a flush's
+    # barrier (mod_delayed_work()), in the flush and in the put
+    ('flush-kick-steals',
+     ['devhold_test_flush_two_flushers'],
+     '\tqueue_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);',
+     '\tmod_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);'),
+    ('put-kick-steals',
+     ['devhold_test_flush_late_kick'],
+     '\tif (first)\n\t\tqueue_delayed_work(devhold_wq, &domain->work, 0);',
+     '\tif (first)\n\t\tmod_delayed_work(devhold_wq, &domain->work, 0);'),
+    # v3: a list flush that waits for the work without queueing it
+    ('list-flush-misses-unkicked-push',
+     ['devhold_test_list_flush_unkicked_push'],
+     '\t\tqueue_work(devhold_wq, &list->work);\n\t\tflush_work(&list->work);\n'
+     '\t\ttrace_devhold_list_flush(list->name);\n\t\treturn;',
+     '\t\tflush_work(&list->work);\n'
+     '\t\ttrace_devhold_list_flush(list->name);\n\t\tdevhold_list_drain(list);\n\t\treturn;'),
     # defect 9: one lockdep class for every domain's SRCU
     ('one-srcu-class',
      ['devhold_test_barrier_nested_domains'],

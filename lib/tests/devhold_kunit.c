@@ -1568,6 +1568,336 @@ static void devhold_test_flush_unkicked_put(struct kunit *test)
 }
 
 /*
+ * v3 defect tests (B1): a flush covers every put and push that returned
+ * before it began, also when another kick of the same work comes while the
+ * flush waits.  The work's kicks must never take a queued work from in
+ * front of a flush's barrier (mod_delayed_work() does).
+ */
+
+/*
+ * Whether @task has made its choice: it finished (@done), or it sleeps
+ * uninterruptibly, which the flushers of these cases do only in their
+ * flush's wait.  Polled, bounded: the deciding task may need this CPU.
+ */
+static bool devhold_test_decided(struct task_struct *task, struct completion *done)
+{
+	unsigned long deadline = jiffies + WAIT;
+
+	while (time_before(jiffies, deadline)) {
+		if (completion_done(done) ||
+		    READ_ONCE(task->__state) == TASK_UNINTERRUPTIBLE)
+			return true;
+		schedule_timeout_uninterruptible(1);
+	}
+	return false;
+}
+
+struct devhold_test_steal {
+	struct devhold_domain *domain;
+	struct devhold_test_obj blocker;	/* its ->put blocks the work */
+	struct completion put_entered, put_go;
+	struct devhold_test_obj later;		/* put while the work is blocked */
+	struct devhold *later_hold;
+	struct devhold_test_obj late;		/* (late kick) published, not kicked */
+	struct devhold *late_hold;
+	atomic_t late_go;
+	struct completion in_window, kicked;
+	/* The first flusher: what it saw finished when its flush returned. */
+	struct task_struct *flusher;
+	struct completion flushed;
+	int later_puts, late_puts;
+	bool undecided;
+};
+
+/* The later hold's ->put: lets the first flusher decide first. */
+static void devhold_test_steal_later_put(void *p)
+{
+	struct devhold_test_steal *s = container_of(p, struct devhold_test_steal, later);
+
+	if (!devhold_test_decided(s->flusher, &s->flushed))
+		s->undecided = true;
+	devhold_test_put(p);
+}
+
+static const struct devhold_ops devhold_test_steal_later_ops = {
+	.get = devhold_test_get,
+	.put = devhold_test_steal_later_put,
+};
+
+static int devhold_test_steal_flusher(void *p)
+{
+	struct devhold_test_steal *s = p;
+
+	devhold_domain_flush(s->domain);
+	s->later_puts = atomic_read(&s->later.puts);
+	s->late_puts = atomic_read(&s->late.puts);
+	complete(&s->flushed);
+	return 0;
+}
+
+static int devhold_test_steal_flush2(void *p)
+{
+	struct devhold_test_steal *s = p;
+
+	devhold_domain_flush(s->domain);
+	return 0;
+}
+
+static struct task_struct *devhold_test_thread(struct kunit *test, int (*fn)(void *),
+					       struct devhold_test_steal *s)
+{
+	struct task_struct *t = kthread_create(fn, s, "devhold-test");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
+static void devhold_test_thread_end(struct task_struct *t)
+{
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+/* The release work runs the blocker's ->put, which waits to be let go. */
+static struct devhold_test_steal *devhold_test_steal(struct kunit *test)
+{
+	struct devhold_test_steal *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct devhold *blocker;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->domain = devhold_test_domain(test);
+	init_completion(&s->put_entered);
+	init_completion(&s->put_go);
+	init_completion(&s->in_window);
+	init_completion(&s->kicked);
+	init_completion(&s->flushed);
+	init_completion(&s->blocker.put_done);
+	init_completion(&s->later.put_done);
+	init_completion(&s->late.put_done);
+	s->blocker.put_entered = &s->put_entered;
+	s->blocker.put_go = &s->put_go;
+	s->later_puts = -1;
+	s->late_puts = -1;
+	blocker = devhold_get(s->domain, &devhold_test_ops, &s->blocker, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(blocker));
+	s->later_hold = devhold_get(s->domain, &devhold_test_steal_later_ops, &s->later,
+				    NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(s->later_hold));
+	devhold_put(blocker);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&s->put_entered, WAIT));
+	return s;
+}
+
+/* Lets the blocker go; the first flusher must have seen the later put. */
+static void devhold_test_steal_end(struct kunit *test, struct devhold_test_steal *s,
+				   struct task_struct *flusher)
+{
+	complete(&s->put_go);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&s->flushed, WAIT));
+	/* Its ->put looks at the flusher. */
+	devhold_test_wait_put(test, &s->later);
+	devhold_test_thread_end(flusher);
+	KUNIT_EXPECT_FALSE(test, s->undecided);
+	KUNIT_EXPECT_EQ_MSG(test, s->later_puts, 1,
+			    "a flush returned before a put that returned before it");
+}
+
+/*
+ * Two flushers while the release work is blocked: the second one's kick
+ * must not move the queued work behind the first one's barrier.
+ */
+static void devhold_test_flush_two_flushers(struct kunit *test)
+{
+	struct devhold_test_steal *s = devhold_test_steal(test);
+	struct task_struct *f2;
+
+	/* The list was empty: this put queues the work again. */
+	devhold_put(s->later_hold);
+	s->flusher = devhold_test_thread(test, devhold_test_steal_flusher, s);
+	KUNIT_EXPECT_TRUE(test, devhold_test_decided(s->flusher, &s->flushed));
+	f2 = devhold_test_thread(test, devhold_test_steal_flush2, s);
+	KUNIT_EXPECT_TRUE(test, devhold_test_decided(f2, &s->kicked));
+	devhold_test_steal_end(test, s, s->flusher);
+	devhold_test_thread_end(f2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->blocker.puts), 1);
+}
+
+static void devhold_test_late_kick_probe(void *data, const struct devhold *hold,
+					 const char *domain)
+{
+	struct devhold_test_steal *s = data;
+	unsigned long deadline = jiffies + WAIT;
+
+	if (hold != s->late_hold)
+		return;
+	complete(&s->in_window);
+	/* Atomic context here: spin, bounded, until the flush waits. */
+	while (!atomic_read(&s->late_go) && time_before(jiffies, deadline))
+		cpu_relax();
+}
+
+static int devhold_test_late_putter(void *p)
+{
+	struct devhold_test_steal *s = p;
+
+	devhold_put(s->late_hold);
+	complete(&s->kicked);
+	return 0;
+}
+
+/*
+ * A put published its hold and kicks the work only once a flush waits
+ * (v1's defect 8 with the work busy): its kick must not move the queued
+ * work behind the flush's barrier.
+ */
+static void devhold_test_flush_late_kick(struct kunit *test)
+{
+	struct devhold_test_steal *s;
+	struct task_struct *putter;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	s = devhold_test_steal(test);
+	s->late_hold = devhold_get(s->domain, &devhold_test_ops, &s->late, NULL, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(s->late_hold));
+	KUNIT_ASSERT_EQ(test, 0, register_trace_devhold_put(devhold_test_late_kick_probe, s));
+	/* The list is empty: this put would queue the work, after the probe. */
+	putter = devhold_test_thread(test, devhold_test_late_putter, s);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&s->in_window, WAIT));
+	/* The list is not empty: this put does not queue the work. */
+	devhold_put(s->later_hold);
+	s->flusher = devhold_test_thread(test, devhold_test_steal_flusher, s);
+	KUNIT_EXPECT_TRUE(test, devhold_test_decided(s->flusher, &s->flushed));
+	atomic_set(&s->late_go, 1);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&s->kicked, WAIT));
+	unregister_trace_devhold_put(devhold_test_late_kick_probe, s);
+	tracepoint_synchronize_unregister();
+	devhold_test_thread_end(putter);
+	devhold_test_steal_end(test, s, s->flusher);
+	KUNIT_EXPECT_EQ(test, s->late_puts, 1);
+}
+
+struct devhold_test_lflush {
+	struct devhold_list list;
+	struct llist_node node;		/* the entry published before the flush */
+	atomic_t go;			/* the push may queue the list's work */
+	struct completion in_window, freeing, flushed, pushed;
+	struct task_struct *flusher;
+	bool armed, freed, freed_at_flush, undecided;
+};
+
+/* Frees the entry once the flusher has decided (returned or waits). */
+static void devhold_test_lflush_free(struct llist_node *node)
+{
+	struct devhold_test_lflush *l = container_of(node, typeof(*l), node);
+
+	complete(&l->freeing);
+	if (current != l->flusher && !devhold_test_decided(l->flusher, &l->flushed))
+		l->undecided = true;
+	WRITE_ONCE(l->freed, true);
+}
+
+/* In the push, after the entry is published, before the work is queued. */
+static void devhold_test_lflush_push_probe(void *data, const char *list, bool first)
+{
+	struct devhold_test_lflush *l = data;
+	unsigned long deadline = jiffies + WAIT;
+
+	if (!l->armed || strcmp(list, "&l->list"))
+		return;
+	l->armed = false;
+	complete(&l->in_window);
+	while (!atomic_read(&l->go) && time_before(jiffies, deadline))
+		cpu_relax();
+}
+
+/* In the flush, once it has waited for the work: the push goes on now. */
+static void devhold_test_lflush_probe(void *data, const char *list)
+{
+	struct devhold_test_lflush *l = data;
+	unsigned long deadline = jiffies + WAIT;
+
+	if (current != l->flusher)
+		return;
+	atomic_set(&l->go, 1);
+	/* The work the push queues takes the entry, if the flush left it. */
+	while (!completion_done(&l->freeing) && time_before(jiffies, deadline))
+		cpu_relax();
+}
+
+static int devhold_test_lflush_pusher(void *p)
+{
+	struct devhold_test_lflush *l = p;
+
+	devhold_list_push(&l->list, &l->node);
+	complete(&l->pushed);
+	return 0;
+}
+
+static int devhold_test_lflush_flusher(void *p)
+{
+	struct devhold_test_lflush *l = p;
+
+	devhold_list_flush(&l->list);
+	l->freed_at_flush = READ_ONCE(l->freed);
+	complete(&l->flushed);
+	return 0;
+}
+
+/*
+ * An auto-drained list: an entry published but whose push has not queued
+ * the list's work yet when a flush begins must be freed when the flush
+ * returns, not by a work the push queues after the flush looked.
+ */
+static void devhold_test_list_flush_unkicked_push(struct kunit *test)
+{
+	struct devhold_test_lflush *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	struct task_struct *pusher;
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	init_completion(&l->in_window);
+	init_completion(&l->freeing);
+	init_completion(&l->flushed);
+	init_completion(&l->pushed);
+	devhold_list_init(&l->list, devhold_test_lflush_free, DEVHOLD_LIST_AUTO_DRAIN);
+	l->flusher = kthread_create(devhold_test_lflush_flusher, l, "devhold-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(l->flusher));
+	get_task_struct(l->flusher);
+	l->armed = true;
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_devhold_list_push(devhold_test_lflush_push_probe, l));
+	KUNIT_ASSERT_EQ(test, 0,
+			register_trace_devhold_list_flush(devhold_test_lflush_probe, l));
+	pusher = kthread_run(devhold_test_lflush_pusher, l, "devhold-test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pusher));
+	get_task_struct(pusher);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&l->in_window, WAIT));
+	wake_up_process(l->flusher);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&l->flushed, WAIT));
+	/* Had the flush's probe not run, the push would still spin. */
+	atomic_set(&l->go, 1);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&l->pushed, WAIT));
+	unregister_trace_devhold_list_flush(devhold_test_lflush_probe, l);
+	unregister_trace_devhold_list_push(devhold_test_lflush_push_probe, l);
+	tracepoint_synchronize_unregister();
+	devhold_test_thread_end(pusher);
+	devhold_test_thread_end(l->flusher);
+	KUNIT_EXPECT_FALSE(test, l->undecided);
+	KUNIT_EXPECT_TRUE_MSG(test, l->freed_at_flush,
+			      "a list flush returned before an entry pushed before it was freed");
+	devhold_list_flush(&l->list);
+	devhold_list_fini(&l->list);
+}
+
+/*
  * Defect 9: each domain has its own lockdep class; a barrier of one domain
  * inside a release section of another is not recursion.
  */
@@ -1991,6 +2321,9 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_flush_from_put),
 	KUNIT_CASE(devhold_test_double_put_finished),
 	KUNIT_CASE(devhold_test_flush_unkicked_put),
+	KUNIT_CASE(devhold_test_flush_two_flushers),
+	KUNIT_CASE(devhold_test_flush_late_kick),
+	KUNIT_CASE(devhold_test_list_flush_unkicked_push),
 	KUNIT_CASE(devhold_test_barrier_nested_domains),
 	KUNIT_CASE(devhold_test_domain_isolation),
 	KUNIT_CASE(devhold_test_fifo),

@@ -79,6 +79,15 @@ TRACE_EVENT(devhold_list_push,
 	    TP_printk("list=%s first=%d", __get_str(list), __entry->first)
 );
 
+/* A flush of the list has waited for the list's work item. */
+TRACE_EVENT(devhold_list_flush,
+	    TP_PROTO(const char *list),
+	    TP_ARGS(list),
+	    TP_STRUCT__entry(__string(list, list)),
+	    TP_fast_assign(__assign_str(list);),
+	    TP_printk("list=%s", __get_str(list))
+);
+
 TRACE_EVENT(devhold_list_drain,
 	    TP_PROTO(const char *list, unsigned long count),
 	    TP_ARGS(list, count),
