@@ -1385,8 +1385,8 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	 * return address, and a flush that returns right after its WARN
 	 * calls it as a tail call: the title then names this callback.
 	 */
-	kunit_info(test, "kreport: expect 3 at %s\n",
-		   "devhold_flush,devhold_domain_flush,devhold_domain_wait_idle,"
+	kunit_info(test, "kreport: expect 3 at %s,%s\n",
+		   "devhold_flush,devhold_domain_flush,devhold_domain_wait_idle",
 		   "devhold_test_flushing_put");
 	devhold_put(hold);
 	devhold_test_wait_put(test, &f->obj);
