@@ -479,7 +479,9 @@ static void devhold_finish(struct devhold *hold)
 	hold->ops->put(hold->obj);
 	module_put(hold->owner);
 	trace_devhold_release(hold, domain->name);
-	atomic_long_dec(&domain->nholds);
+	/* The unload wait waits for holds too (a counted domain's pin nothing). */
+	if (atomic_long_dec_and_test(&domain->nholds))
+		wake_up_all(&domain->wq);
 	devhold_free(hold);
 	devhold_domain_unref(domain);
 }
@@ -834,11 +836,13 @@ long devhold_domain_holds(struct devhold_domain *domain)
 EXPORT_SYMBOL_GPL(devhold_domain_holds);
 
 /**
- * devhold_domain_wait_idle() - wait until a domain's objects are all released
+ * devhold_domain_wait_idle() - wait until a domain's objects and holds are all released
  * @domain: the domain
  *
- * The module-exit helper: waits until the domain's object count is zero,
- * finishes the holds put so far on it and then runs
+ * The module-exit helper: waits until the domain counts no object and no
+ * live hold (in a %DEVHOLD_DOMAIN_COUNTED domain a hold pins no module,
+ * also when its object was never counted), finishes the holds put so far
+ * on it and then runs
  * devhold_release_barrier(), so that no release code of the domain runs any
  * more when it returns.  While it waits longer than devhold.wait_warn_secs
  * (10 s by default) it reports the domain's objects and holds, and again
@@ -872,7 +876,8 @@ int devhold_domain_wait_idle(struct devhold_domain *domain)
 		 */
 		period = secs_to_jiffies(clamp(READ_ONCE(wait_warn_secs), 1U, 3600U));
 		if (wait_event_idle_timeout(domain->wq,
-					    !atomic_long_read(&domain->nobjs), period))
+					    !atomic_long_read(&domain->nobjs) &&
+					    !atomic_long_read(&domain->nholds), period))
 			break;
 		devhold_report(domain, &s, "still busy");
 	}

@@ -34,6 +34,16 @@ MUTANTS = [
      ['devhold_test_wait_idle'],
      '\tif (!n)\n\t\twake_up_all(&domain->wq);\n',
      ''),
+    # v3 M3: the unload wait ignores holds, or is not woken by the last
+    ('wait-idle-ignores-holds',
+     ['devhold_test_wait_idle_holds'],
+     '\t\t\t\t\t    !atomic_long_read(&domain->nobjs) &&\n'
+     '\t\t\t\t\t    !atomic_long_read(&domain->nholds), period))',
+     '\t\t\t\t\t    !atomic_long_read(&domain->nobjs), period))'),
+    ('no-hold-wake-up',
+     ['devhold_test_wait_idle_holds'],
+     '\tif (atomic_long_dec_and_test(&domain->nholds))\n\t\twake_up_all(&domain->wq);',
+     '\tatomic_long_dec(&domain->nholds);'),
     ('no-double-put-check',
      ['devhold_test_double_put'],
      '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {',

@@ -645,6 +645,56 @@ static void devhold_test_wait_idle(struct kunit *test)
 	kfree(w);
 }
 
+/*
+ * v3 M3: in a counted domain a hold pins no module, so the unload wait
+ * waits for it too, also when its object was never counted, and the last
+ * hold's release wakes the wait.
+ */
+static void devhold_test_wait_idle_holds(struct kunit *test)
+{
+	struct devhold_test_waiter *w = kzalloc_obj(*w);
+	struct devhold_test_obj *obj = devhold_test_obj(test, NULL);
+	struct devhold_domain *domain;
+	struct devhold *hold;
+	ktime_t last;
+	s64 late;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	init_completion(&w->done);
+	domain = devhold_domain_create("devhold-test-wait", DEVHOLD_DOMAIN_COUNTED);
+	if (!domain) {
+		kfree(w);
+		KUNIT_FAIL_AND_ABORT(test, "cannot create the domain");
+	}
+	w->domain = domain;
+	hold = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(hold));
+	KUNIT_EXPECT_EQ(test, devhold_domain_objs(domain), 0);
+	if (IS_ERR(kthread_run(devhold_test_waiter_fn, w, "devhold-test"))) {
+		devhold_put(hold);
+		devhold_domain_destroy(domain);
+		kfree(w);
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the thread");
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, devhold_test_sleeps_on(&domain->wq, &w->done),
+			      "the wait does not wait for a hold");
+	KUNIT_EXPECT_TRUE(test, devhold_test_still_waiting(&w->done));
+	last = ktime_get();
+	devhold_put(hold);
+	if (!wait_for_completion_timeout(&w->done, 2 * WAIT))
+		KUNIT_FAIL_AND_ABORT(test, "the wait does not end after the last hold");
+	late = ktime_us_delta(w->returned, last);
+	kunit_info(test, "the wait ended %lld us after the last put\n", late);
+	KUNIT_EXPECT_LE_MSG(test, late, (s64)USEC_PER_SEC,
+			    "the wait ended %lld ms after the last put: not woken by it",
+			    late / USEC_PER_MSEC);
+	KUNIT_EXPECT_EQ(test, w->ret, 0);
+	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 1);
+	devhold_domain_destroy(domain);
+	kfree(w);
+}
+
 /* Deferred-free lists. */
 struct devhold_test_entry {
 	struct llist_node node;
@@ -2306,6 +2356,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_barrier_other_domain),
 	KUNIT_CASE(devhold_test_barrier_in_release_section),
 	KUNIT_CASE(devhold_test_wait_idle),
+	KUNIT_CASE(devhold_test_wait_idle_holds),
 	KUNIT_CASE(devhold_test_list_contexts),
 	KUNIT_CASE(devhold_test_list_auto_drain),
 	KUNIT_CASE(devhold_test_list_zombie),
