@@ -283,6 +283,8 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 	if (devhold_misused(READ_ONCE(domain->dead), "domain %s destroyed twice\n",
 			    domain->name))
 		return;
+	/* From here, a new hold or object on it is refused or reported. */
+	WRITE_ONCE(domain->dead, true);
 	devhold_domain_flush(domain);
 	devhold_release_barrier(domain);
 	nobjs = atomic_long_read(&domain->nobjs);
@@ -291,7 +293,6 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 			    "domain %s destroyed with %ld objects and %ld holds\n",
 			    domain->name, nobjs, nholds))
 		devhold_report(domain, &s, "leaks");
-	WRITE_ONCE(domain->dead, true);
 	devhold_domain_unref(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_destroy);
@@ -341,7 +342,11 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 		module_put(owner);
 		return ERR_PTR(-ENOMEM);
 	}
-	/* A get racing the last put of a destroyed domain. */
+	/*
+	 * The caller keeps @domain allocated (a get on a freed domain is a
+	 * use-after-free no check can catch): this only keeps a get that
+	 * races a destroy's last reference from counting up from zero.
+	 */
 	if (!refcount_inc_not_zero(&domain->ref)) {
 		kmem_cache_free(devhold_cache, hold);
 		module_put(owner);
@@ -428,14 +433,19 @@ static void devhold_double_put(struct devhold *hold)
  * the hold is freed.  The caller may free or re-initialise
  * whatever stored @hold right away.
  *
- * A second put of the same hold is reported with a WARN and ignored.
+ * A second put of the same hold before it was finished is reported with a
+ * WARN and ignored.  A put of a hold already finished is a use-after-free,
+ * as for any freed object: CONFIG_DEBUG_DEVHOLD keeps finished holds in
+ * quarantine for a while to report it (and KASAN reports it).
  *
- * Context: any context where RCU is watching, but NMI: hardirq, IRQs off,
- * under spinlocks and raw spinlocks (also on PREEMPT_RT), in reclaim, in a
- * folio free callback, inside a dma-fence signalling section.  Never sleeps and never allocates:
- * it pushes the hold on a lock-free list and, when that list was empty,
- * queues the domain's work (which takes the timer and workqueue pool raw
- * spinlocks).
+ * Context: any context where RCU is watching, but NMI (reported with a
+ * WARN, and the hold is then leaked): hardirq, IRQs off, under spinlocks
+ * and raw spinlocks (also on PREEMPT_RT), in reclaim, in a folio free
+ * callback, inside a dma-fence signalling section.  Never sleeps and never
+ * allocates: it pushes the hold on a lock-free list and, when that list
+ * was empty, queues the domain's work, which takes the workqueue pool's
+ * raw spinlock and may wake a worker: not under the scheduler's runqueue
+ * or pi_lock, nor under a workqueue pool's lock.
  */
 void devhold_put(struct devhold *hold)
 {
@@ -443,6 +453,8 @@ void devhold_put(struct devhold *hold)
 	bool first;
 
 	if (IS_ERR_OR_NULL(hold))
+		return;
+	if (devhold_misused(in_nmi(), "hold %p put in NMI\n", hold))
 		return;
 	if (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {
 		devhold_double_put(hold);
@@ -776,12 +788,15 @@ EXPORT_SYMBOL_GPL(devhold_release_barrier);
  *
  * Pair with devhold_domain_obj_del() at the very end of the object's
  * release, inside its release section.  The domain stays allocated while
- * it counts objects.
+ * it counts objects.  An object added to a destroyed domain is reported
+ * with a WARN and counted all the same, so that its uncount balances.
  *
  * Context: any context but NMI.
  */
 void devhold_domain_obj_add(struct devhold_domain *domain)
 {
+	devhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\n",
+			domain->name);
 	devhold_domain_get(domain);
 	atomic_long_inc(&domain->nobjs);
 }
@@ -939,28 +954,30 @@ EXPORT_SYMBOL_GPL(__devhold_list_init);
  * the object that embeds @list, and a drain running at once on another CPU
  * may free that object (devhold_list_fini() waits for such a push).
  *
- * Context: any context but NMI (with %DEVHOLD_LIST_AUTO_DRAIN: where RCU
- * is watching); does not allocate.  Lock-free without
- * %DEVHOLD_LIST_AUTO_DRAIN; with it, queueing the work takes the workqueue
- * pool's raw spinlock.
+ * Context: any context but NMI where RCU is watching; does not allocate.
+ * Lock-free without %DEVHOLD_LIST_AUTO_DRAIN; with it, queueing the work
+ * takes the workqueue pool's raw spinlock and may wake a worker (the
+ * scheduler's locks), so not under those locks.
  * Return: true when the list was empty before (the caller may kick its
  * drain; with DEVHOLD_LIST_AUTO_DRAIN the list's work was queued).
  */
 bool devhold_list_push(struct devhold_list *list, struct llist_node *node)
 {
+	bool auto_drain = list->flags & DEVHOLD_LIST_AUTO_DRAIN;
 	const char *name = list->name;
 	bool first;
 
 	devhold_debug_list_pushing(list);
-	if (!(list->flags & DEVHOLD_LIST_AUTO_DRAIN)) {
-		first = llist_add(node, &list->head);
-		trace_devhold_list_push(name, first);
-		return first;
-	}
+	/*
+	 * @name is the caller's (its module's rodata): once the entry is
+	 * published, a drain may free @list's owner and let that module go;
+	 * a module's memory is freed only after an RCU grace period
+	 * (free_module()), so the trace event copies @name under RCU.
+	 */
 	rcu_read_lock();
 	first = llist_add(node, &list->head);
 	trace_devhold_list_push(name, first);
-	if (first)
+	if (first && auto_drain)
 		queue_work(devhold_wq, &list->work);
 	rcu_read_unlock();
 	return first;
@@ -1072,7 +1089,9 @@ static int __init devhold_init(void)
 	 * release may flush or destroy queues without it (a driver's).
 	 * Unbound: a slow release in one domain does not hold up another's.
 	 */
-	devhold_wq = alloc_workqueue("devhold", WQ_UNBOUND, 0) ?: system_dfl_wq;
+	devhold_wq = alloc_workqueue("devhold", WQ_UNBOUND, 0);
+	if (!devhold_wq)
+		panic("devhold: cannot allocate its workqueue\n");
 	devhold_debug_init();
 	return 0;
 }

@@ -44,6 +44,11 @@ MUTANTS = [
      ['devhold_test_wait_idle_holds'],
      '\tif (atomic_long_dec_and_test(&domain->nholds))\n\t\twake_up_all(&domain->wq);',
      '\tatomic_long_dec(&domain->nholds);'),
+    # v3 minor 5: an object added to a destroyed domain goes unreported
+    ('obj-add-ignores-dead',
+     ['devhold_test_domain_outlives_objects'],
+     '\tdevhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",',
+     '\tdevhold_misused(0 && READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",'),
     ('no-double-put-check',
      ['devhold_test_double_put'],
      '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {',
