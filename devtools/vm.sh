@@ -50,7 +50,7 @@ mkdir -p "$res/vm"
 res=$(cd "$res" && pwd)
 vm=$work/tools/testing/selftests/devhold/vm
 known=$here/baseline/vm-known.txt
-boots=${*:-unload unload-delay drm busted-nopin busted-ignored_get busted-nobarrier busted-drm_nowait igt}
+boots=${*:-unload unload-delay drm busted-nopin busted-ignored_get busted-nobarrier busted-cycle busted-drm_nowait igt}
 passed=0 failed=0
 : >"$res/vm.summary"
 say() { echo "vm: $*" | tee -a "$res/vm.summary"; }
@@ -82,12 +82,16 @@ say() { echo "vm: $*" | tee -a "$res/vm.summary"; }
 #   The holds that work had yet to finish leak.  An int3 from freed text
 #   is an Oops in interrupt context: it may end in the panic "Fatal
 #   exception in interrupt" (nopin's as well).
+# cycle: the provider's init runs the barrier of domain tdp-cycle-a inside a
+#   release section of tdp-cycle-b, then the other way round: lockdep
+#   reports the circular dependency between the two domains' classes.
 # drm_nowait, drm_rs_nowait: DRM's check of a going module with devices
 #   alive WARNs in drm_module_gone() (from its module notifier).
 declare -A expect=(
 	[nopin]='fault at unloaded[test_devhold_provider] from thh_put|thh_kwork_fn'
 	[ignored_get]='WARNING at kernel/module/main.c:module_put from thh_put|thh_kwork_fn; fault at module_put from thh_put|thh_kwork_fn'
 	[nobarrier]='fault at unloaded[test_devhold_provider] from devhold_work_fn'
+	[cycle]='lockdep at tdp-cycle-a|tdp-cycle-b'
 	[drm_nowait]='WARNING at drivers/gpu/drm/drm_drv.c:drm_module_gone|drm_module_notify'
 	[drm_rs_nowait]='WARNING at drivers/gpu/drm/drm_drv.c:drm_module_gone|drm_module_notify'
 )

@@ -48,6 +48,7 @@
  * parameter devhold.debug_delay=0 turns that off.
  */
 
+#include <linux/debug_locks.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/export.h>
@@ -135,10 +136,13 @@ static void devhold_report(struct devhold_domain *domain, struct devhold_sink *s
  *
  * Writes the counts of live objects and holds; with CONFIG_DEBUG_DEVHOLD
  * also every live hold, the object and owner module it pins, how long it
- * has been held and the stack that took it.  For debugging aids (a driver's
- * debugfs) and tests.
+ * has been held and the stack that took it (the first 16; the holds are
+ * copied under the domain's lock and written out after it, into a copy
+ * allocated with GFP_NOWAIT: without it, the counts only).  For debugging
+ * aids (a driver's debugfs) and tests.
  *
- * Context: any context but NMI.
+ * Context: where a GFP_NOWAIT allocation may be made: not NMI, and on
+ * PREEMPT_RT not hardirq context nor under a raw spinlock.
  */
 void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb)
 {
@@ -226,6 +230,9 @@ struct devhold_domain *devhold_domain_create(const char *name, unsigned int flag
 #endif
 	if (err)
 		goto err_key;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map(&domain->dep_map, domain->name, &domain->key, 0);
+#endif
 	domain->flags = flags;
 	refcount_set(&domain->ref, 1);
 	atomic_long_set(&domain->nobjs, 0);
@@ -270,8 +277,9 @@ EXPORT_SYMBOL_GPL(devhold_domain_create);
  *
  * Context: process context, may sleep.  Not from its release work (a put
  * callback of one of its holds): the puts queued are then not waited for;
- * nor from a release section of @domain: the barrier is then skipped.  Both
- * are reported with a WARN, and the domain is destroyed all the same.
+ * nor from a release section of @domain: with lockdep the barrier is then
+ * skipped (without it, it hangs).  Both are reported with a WARN, and the
+ * domain is destroyed all the same.
  */
 void devhold_domain_destroy(struct devhold_domain *domain)
 {
@@ -646,19 +654,19 @@ EXPORT_SYMBOL_GPL(devhold_flush);
 /**
  * devhold_release_begin() - enter a release section of a domain
  * @domain: the domain
- * @section: the caller's, until devhold_release_end()
+ * @section: the caller's, zero-initialised, until devhold_release_end()
  *
  * Wrap the release callback of a domain's object (and whatever runs the
  * object's code as part of its release) in a release section so that
- * devhold_release_barrier() can wait for it.  The section may sleep, and
- * sections nest.  The domain stays allocated until the section ends, even
- * when it is destroyed meanwhile.
+ * devhold_release_barrier() can wait for it.  A release section is an
+ * SRCU-fast read section of the domain: it may sleep, and sections nest.
+ * The domain stays allocated until the section ends, even when it is
+ * destroyed meanwhile.  With lockdep the section is a recursive read lock
+ * of the domain's class, so that lockdep reports a barrier cycle across
+ * domains; a section left open when a work item returns or a task exits is
+ * lockdep's to report too.
  *
- * In a task, @section is also linked on the task's own list of release
- * sections, which the barrier looks at to refuse waiting for the section
- * it is called from: no lock, no atomic operation, interrupts untouched.
- *
- * A section a task begins again while it is in it is reported with a
+ * @section begun again by the same task before it ended is reported with a
  * WARN and ignored.  A section begun on a destroyed domain that no longer
  * counts any object is reported with a WARN (that domain may be freed
  * under it) and begun.
@@ -668,29 +676,19 @@ EXPORT_SYMBOL_GPL(devhold_flush);
 void devhold_release_begin(struct devhold_domain *domain,
 			   struct devhold_release_section *section)
 {
-	struct devhold_release_section *s = NULL;
-	bool task = in_task();
-
-	/* Usually no section, or one: a load or two. */
-	if (task)
-		for (s = current->devhold_sections; s && s != section; s = s->outer)
-			;
-	if (devhold_misused(s, "release section %p of domain %s begun twice\n",
+	/* Zero-initialised by the caller; set only while begun. */
+	if (devhold_misused(section->domain == domain && section->task == current &&
+			    section->in_task == in_task(),
+			    "release section %p of domain %s begun twice\n",
 			    section, domain->name))
 		return;
 	devhold_misused(READ_ONCE(domain->dead) && !atomic_long_read(&domain->nobjs),
 			"release section begun on destroyed domain %s\n", domain->name);
 	section->scp = srcu_read_lock_fast(&domain->srcu);
+	lock_map_acquire_read(&domain->dep_map);
 	section->domain = domain;
-	/*
-	 * Interrupt context cannot call the barrier: its sections are not
-	 * listed, and it never touches a task's list.
-	 */
-	section->listed = task;
-	if (task) {
-		section->outer = current->devhold_sections;
-		current->devhold_sections = section;
-	}
+	section->task = current;
+	section->in_task = in_task();
 }
 EXPORT_SYMBOL_GPL(devhold_release_begin);
 
@@ -699,10 +697,13 @@ EXPORT_SYMBOL_GPL(devhold_release_begin);
  * @domain: the domain
  * @section: what devhold_release_begin() was given
  *
- * @domain may be freed as soon as this returns.  A section ended twice,
- * never begun, or begun by a task and ended by another task or in
- * interrupt context is reported with a WARN and ignored (the task that
- * began it can still end it).
+ * @domain may be freed as soon as this returns.  A section ended twice or
+ * never begun is reported with a WARN and ignored.  One ended in another
+ * task, or in interrupt context when it was begun in a task (or the other
+ * way round), breaks SRCU-fast's rule that a reader ends where it began:
+ * it is reported with a WARN (and by lockdep, as an unlock of a lock the
+ * task does not hold), and ended all the same, so that no barrier waits
+ * for it forever.
  *
  * Context: the context, and in a task the task, devhold_release_begin()
  * was called in.
@@ -710,28 +711,16 @@ EXPORT_SYMBOL_GPL(devhold_release_begin);
 void devhold_release_end(struct devhold_domain *domain,
 			 struct devhold_release_section *section)
 {
-	struct devhold_release_section **p = NULL;
-
 	/* The domain may be gone already: its name is not read here. */
 	if (devhold_misused(section->domain != domain,
 			    "release section %p of domain %p ended twice or never begun\n",
 			    section, domain))
 		return;
-	if (section->listed) {
-		/* Not from interrupt context: it may have interrupted begin. */
-		if (in_task()) {
-			/* The innermost one, unless sections end out of order. */
-			for (p = &current->devhold_sections; *p && *p != section;
-			     p = &(*p)->outer)
-				;
-		}
-		if (devhold_misused(!p || !*p,
-				    "release section of domain %s ended outside the task that began it\n",
-				    domain->name))
-			return;
-		*p = section->outer;
-	}
+	devhold_misused(section->task != current || section->in_task != in_task(),
+			"release section %p of domain %p ended in another context\n",
+			section, domain);
 	section->domain = NULL;
+	lock_map_release(&domain->dep_map);
 	/*
 	 * The last access: the domain's free waits for it.  Tiny SRCU's
 	 * unlock still reads the srcu_struct after its own preempt_enable(),
@@ -743,15 +732,18 @@ void devhold_release_end(struct devhold_domain *domain,
 }
 EXPORT_SYMBOL_GPL(devhold_release_end);
 
-/* Whether the current task is inside a release section of @domain. */
+/*
+ * Whether the current task is inside a release section of @domain, as far
+ * as lockdep knows: false without lockdep, or once lockdep turned itself
+ * off.
+ */
 static bool devhold_in_release_section(struct devhold_domain *domain)
 {
-	struct devhold_release_section *section;
-
-	for (section = current->devhold_sections; section; section = section->outer)
-		if (section->domain == domain)
-			return true;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	return debug_locks && lock_is_held(&domain->dep_map) > 0;
+#else
 	return false;
+#endif
 }
 
 /**
@@ -761,13 +753,14 @@ static bool devhold_in_release_section(struct devhold_domain *domain)
  * Returns after every release section of @domain that had started when the
  * call was made has ended.  Other domains' release sections are not waited
  * for, and each domain has its own lockdep class: a barrier of one domain
- * inside a release section of another is fine.  Called from inside a
- * release section of @domain it would wait for itself forever: that is
- * reported with a WARN and refused, with and without lockdep.
+ * inside a release section of another is fine, unless barriers form a
+ * cycle across domains, which lockdep reports.  Called from inside a
+ * release section of @domain it would wait for itself forever: with
+ * lockdep, that is reported with a WARN and refused; without it, it hangs.
  *
  * Context: process context, may sleep.
  * Return: 0, or -EDEADLK (with a WARN, nothing waited for) from inside a
- * release section of @domain.
+ * release section of @domain, with lockdep.
  */
 int devhold_release_barrier(struct devhold_domain *domain)
 {
@@ -775,6 +768,10 @@ int devhold_release_barrier(struct devhold_domain *domain)
 			    "release barrier of domain %s called inside one of its release sections\n",
 			    domain->name))
 		return -EDEADLK;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	/* An empty write section: synchronize_srcu()'s own annotation. */
+	lock_map_sync(&domain->dep_map);
+#endif
 	trace_devhold_barrier_begin(domain->name);
 	synchronize_srcu(&domain->srcu);
 	trace_devhold_barrier_end(domain->name);
@@ -870,9 +867,10 @@ EXPORT_SYMBOL_GPL(devhold_domain_holds);
  * Context: process context, may sleep.  Not from a release section of
  * @domain nor from its release work: the object being released is still
  * counted there, so that would wait forever; it is reported with a WARN and
- * refused instead.
+ * refused instead (from a release section: with lockdep; without it, it
+ * hangs).
  * Return: 0, or -EDEADLK (with a WARN, nothing waited for) from a release
- * section of @domain or from its release work.
+ * section of @domain (with lockdep) or from its release work.
  */
 int devhold_domain_wait_idle(struct devhold_domain *domain)
 {

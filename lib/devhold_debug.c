@@ -14,8 +14,10 @@
 #include <linux/random.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
+#include <linux/string.h>
 #include <kunit/visibility.h>
 
 #include "devhold_internal.h"
@@ -26,7 +28,7 @@
 
 #define DEVHOLD_STACK_DEPTH	16
 #define DEVHOLD_QUARANTINE	256
-#define DEVHOLD_REPORT_HOLDS	16	/* named per report, IRQs are off meanwhile */
+#define DEVHOLD_REPORT_HOLDS	16	/* named per report */
 
 /* Deferred-free lists, torn down in any context. */
 static DEFINE_RAW_SPINLOCK(devhold_lists_lock);
@@ -66,6 +68,7 @@ void devhold_debug_domain_init(struct devhold_domain *domain)
 {
 	raw_spin_lock_init(&domain->lock);
 	INIT_LIST_HEAD(&domain->holds);
+	domain->ntracked = 0;
 	init_llist_head(&domain->delayed);
 	atomic_set(&domain->flushing, 0);
 }
@@ -84,6 +87,7 @@ void devhold_debug_get(struct devhold *hold, gfp_t gfp)
 	hold->debug.since = jiffies;
 	raw_spin_lock_irqsave(&domain->lock, flags);
 	list_add_tail(&hold->debug.link, &domain->holds);
+	domain->ntracked++;
 	raw_spin_unlock_irqrestore(&domain->lock, flags);
 }
 
@@ -110,6 +114,7 @@ void devhold_debug_untrack(struct devhold *hold)
 
 	raw_spin_lock_irqsave(&domain->lock, flags);
 	list_del_init(&hold->debug.link);
+	domain->ntracked--;
 	raw_spin_unlock_irqrestore(&domain->lock, flags);
 }
 
@@ -127,28 +132,57 @@ void devhold_free(struct devhold *hold)
 		kmem_cache_free(devhold_cache, old);
 }
 
+/* What a report says of one hold, copied under the domain's lock. */
+struct devhold_seen {
+	const void *hold, *obj;
+	char name[32];
+	char owner[32];
+	unsigned long since;
+	depot_stack_handle_t get_stack;
+	bool put;
+};
+
+/*
+ * The holds are copied under the domain's raw spinlock, a few loads each,
+ * and written out after it is dropped: a report to a slow console does not
+ * keep interrupts off.  The copy is allocated: in a context that may not
+ * (see devhold_domain_report()), or when memory is short, only the count
+ * is written.
+ */
 void devhold_debug_report_holds(struct devhold_domain *domain,
 				struct devhold_sink *s)
 {
+	struct devhold_seen *seen;
 	struct devhold *hold;
-	unsigned long flags;
-	unsigned int n = 0;
+	unsigned long flags, total;
+	unsigned int n = 0, i;
 
+	seen = kmalloc_array(DEVHOLD_REPORT_HOLDS, sizeof(*seen), GFP_NOWAIT | __GFP_NOWARN);
 	raw_spin_lock_irqsave(&domain->lock, flags);
+	total = domain->ntracked;
 	list_for_each_entry(hold, &domain->holds, debug.link) {
-		if (n++ == DEVHOLD_REPORT_HOLDS) {
-			devhold_out(s, "  ... and %zu more\n",
-				    list_count_nodes(&domain->holds) - DEVHOLD_REPORT_HOLDS);
+		if (!seen || n == DEVHOLD_REPORT_HOLDS)
 			break;
-		}
-		devhold_out(s, "  hold %p on %s (%p) owner %s, held %u ms%s\n",
-			    hold, hold->ops->name ? hold->ops->name(hold->obj) : "?",
-			    hold->obj, hold->owner ? module_name(hold->owner) : "none",
-			    jiffies_to_msecs(jiffies - hold->debug.since),
-			    test_bit(DEVHOLD_PUT, &hold->flags) ? ", put" : "");
-		devhold_out_stack(s, "taken at", hold->debug.get_stack);
+		seen[n].hold = hold;
+		seen[n].obj = hold->obj;
+		strscpy(seen[n].name, hold->ops->name ? hold->ops->name(hold->obj) : "?");
+		strscpy(seen[n].owner, hold->owner ? module_name(hold->owner) : "none");
+		seen[n].since = hold->debug.since;
+		seen[n].get_stack = hold->debug.get_stack;
+		seen[n].put = test_bit(DEVHOLD_PUT, &hold->flags);
+		n++;
 	}
 	raw_spin_unlock_irqrestore(&domain->lock, flags);
+	for (i = 0; i < n; i++) {
+		devhold_out(s, "  hold %p on %s (%p) owner %s, held %u ms%s\n",
+			    seen[i].hold, seen[i].name, seen[i].obj, seen[i].owner,
+			    jiffies_to_msecs(jiffies - seen[i].since),
+			    seen[i].put ? ", put" : "");
+		devhold_out_stack(s, "taken at", seen[i].get_stack);
+	}
+	if (total > n)
+		devhold_out(s, "  ... and %lu more\n", total - n);
+	kfree(seen);
 }
 
 void devhold_debug_list_init(struct devhold_list *list)

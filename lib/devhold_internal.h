@@ -61,11 +61,21 @@ struct devhold_domain {
 	struct rcu_work free_work;
 	struct list_head link;		/* in devhold_domains */
 	struct srcu_struct srcu;	/* release sections */
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	/*
+	 * Held (recursive read) by each release section and taken by the
+	 * barrier: lockdep sees a barrier inside a section of its own domain,
+	 * and barrier cycles across domains, which SRCU's own annotation of
+	 * its readers (a trylock, not checked) does not show it.
+	 */
+	struct lockdep_map dep_map;
+#endif
 	struct lock_class_key key;	/* one lockdep class per domain... */
 	struct lock_class_key work_key;	/* ... and one for its release work */
 #ifdef CONFIG_DEBUG_DEVHOLD
-	raw_spinlock_t lock;		/* protects holds */
+	raw_spinlock_t lock;		/* protects holds and ntracked */
 	struct list_head holds;
+	unsigned long ntracked;		/* on holds */
 	struct llist_head delayed;	/* the work's own: held back by the delay */
 	atomic_t flushing;
 #endif

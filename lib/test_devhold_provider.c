@@ -55,7 +55,7 @@ MODULE_PARM_DESC(release_tail_ms, "Provider code runs this long in each release 
 
 static char *busted = "";
 module_param(busted, charp, 0444);
-MODULE_PARM_DESC(busted, "Broken control: \"nobarrier\" (count and wait without the barrier)");
+MODULE_PARM_DESC(busted, "Broken control: \"nobarrier\" (count and wait without the barrier), \"cycle\" (barriers of two domains, each inside a release section of the other)");
 
 static bool make_it_fail;
 module_param(make_it_fail, bool, 0444);
@@ -112,7 +112,7 @@ static void tdp_obj_release(struct device *dev)
 {
 	struct tdp_obj *obj = container_of(dev, struct tdp_obj, dev);
 	struct devhold_domain *domain = obj->domain;
-	struct devhold_release_section section;
+	struct devhold_release_section section = {};
 
 	kfree(obj);
 	if (tdp_nobarrier) {
@@ -233,6 +233,31 @@ static int tdp_init_end(void)
 	return fail_init ? -EAGAIN : 0;
 }
 
+/*
+ * busted=cycle: the barrier of domain a inside a release section of b, then
+ * b's inside a section of a.  One after the other nothing waits, but two
+ * releases doing this at once deadlock: lockdep must report the cycle.
+ */
+static int tdp_cycle(void)
+{
+	struct devhold_release_section section = {};
+	struct devhold_domain *a, *b;
+
+	a = devhold_domain_create("tdp-cycle-a", 0);
+	b = devhold_domain_create("tdp-cycle-b", 0);
+	if (a && b) {
+		devhold_release_begin(b, &section);
+		devhold_release_barrier(a);
+		devhold_release_end(b, &section);
+		devhold_release_begin(a, &section);
+		devhold_release_barrier(b);
+		devhold_release_end(a, &section);
+	}
+	devhold_domain_destroy(a);
+	devhold_domain_destroy(b);
+	return a && b ? 0 : -ENOMEM;
+}
+
 static int __init tdp_init(void)
 {
 	struct platform_device *pdev;
@@ -246,6 +271,10 @@ static int __init tdp_init(void)
 			return -EINVAL;
 		tdp_nobarrier = true;
 		pr_warn("busted=nobarrier: module exit does not wait for releases\n");
+	} else if (!strcmp(busted, "cycle")) {
+		ret = tdp_cycle();
+		if (ret)
+			return ret;
 	} else if (busted[0]) {
 		return -EINVAL;
 	}

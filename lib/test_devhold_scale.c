@@ -856,7 +856,7 @@ static void load_hold(void)
 
 static void load_section(void)
 {
-	struct devhold_release_section section;
+	struct devhold_release_section section = {};
 
 	devhold_release_begin(scale_load_domain, &section);
 	devhold_release_end(scale_load_domain, &section);

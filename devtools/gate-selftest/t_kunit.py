@@ -345,6 +345,15 @@ def verdict(lines, *named, log=None):
     return fn
 
 
+def died_in(case, diag):
+    """A log whose kernel died with a KASAN report after devhold_test_a's
+    result: in case, when it printed a diagnostic line first."""
+    out = ktap('devhold', [('devhold_test_a', True)])[:-1]
+    if diag:
+        out.append(TS + f'    # {case}: kreport: expect 1 at devhold_release_barrier')
+    return out + [TS + ln for ln in REPORTS['KASAN']]
+
+
 # A mutant is caught (status 0): the judge "fails" here means survived.
 CASES += [
     ('mutants: the named case failed (caught)', 'PASS',
@@ -361,6 +370,12 @@ CASES += [
      verdict(['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b'], 'devhold_test_b',
              log=ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)],
                       [(2, REPORTS['KASAN'])]))),
+    ('mutants: the kernel died in the named case, after a line of it (caught)', 'PASS',
+     verdict(['PASS devhold.devhold_test_a'], 'devhold_test_b',
+             log=died_in('devhold_test_b', diag=True))),
+    ('mutants: the kernel died after a case, before a line of the next (survived)', 'FAILED',
+     verdict(['PASS devhold.devhold_test_a'], 'devhold_test_b',
+             log=died_in('devhold_test_b', diag=False))),
     ('mutants: a report in an earlier case only (survived)', 'FAILED',
      verdict(['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b'], 'devhold_test_b',
              log=ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)],

@@ -252,6 +252,42 @@ OTHER_FAULT = ['BUG: kernel NULL pointer dereference, address: 0000000000000008'
 OTHER_WARN = warn('kernel/workqueue.c', 3737, 'check_flush_dependency', 'kworker/u8:3', 57,
                   'workqueue: WQ_MEM_RECLAIM devhold:devhold_work_fn is flushing '
                   '!WQ_MEM_RECLAIM events_unbound:0x0', ['__flush_work+0x1c5/0x9e0'])
+
+
+def circular(a, b, task='modprobe', pid=230):
+    """lockdep's report of a cycle between lock classes a and b."""
+    return [
+        '======================================================',
+        'WARNING: possible circular locking dependency detected',
+        '7.3.4 #1 Not tainted',
+        '------------------------------------------------------',
+        f'{task}/{pid} is trying to acquire lock:',
+        f'ffff888006f0a2c8 ({b}){{++++}}-{{0:0}}, at: devhold_release_barrier+0x5c/0x140',
+        '',
+        'but task is already holding lock:',
+        f'ffff888006f0b2c8 ({a}){{.+.+}}-{{0:0}}, at: devhold_release_begin+0x8a/0x1c0',
+        '',
+        'which lock already depends on the new lock.',
+        '',
+        'stack backtrace:',
+        'Call Trace:',
+        ' <TASK>',
+        ' dump_stack_lvl+0x8f/0xb0',
+        ' print_circular_bug+0x2a6/0x390',
+        ' __lock_acquire+0x1c2b/0x2f90',
+        ' lock_sync+0xb8/0x120',
+        ' devhold_release_barrier+0x5c/0x140',
+        ' tdp_cycle+0x9c/0x140 [test_devhold_provider]',
+        ' tdp_init+0x2a/0x4b0 [test_devhold_provider]',
+        ' do_one_initcall+0x9c/0x3b0',
+        ' </TASK>',
+    ]
+
+
+# busted=cycle: lockdep's report of the two domains' cycle.
+CYCLE_LOCKDEP = circular('tdp-cycle-a', 'tdp-cycle-b')
+# A cycle between two other classes.
+OTHER_CYCLE = circular('&dev->mode_config.mutex', '&obj->lock')
 OTHER_DRM_WARN = warn('drivers/gpu/drm/drm_drv.c', 880, 'drm_dev_put', 'rmmod', 231, None,
                       ['drm_test_unload_remove+0x3a/0x60 [drm_test_unload]'])
 # nopin: a NULL function pointer called from the holder's drop path (an
@@ -484,6 +520,7 @@ CONTROLS = {
     'nopin': [NOPIN_DESTROY, NOPIN_OOPS, KMEMLEAK_CONSOLE],
     'ignored_get': [IGNORED_WARN, IGNORED_WARN],
     'nobarrier': [NOBARRIER_OOPS, KMEMLEAK_CONSOLE],
+    'cycle': [CYCLE_LOCKDEP],
     'drm_nowait': [drm_warn('drm_test_unload')],
     'drm_rs_nowait': [drm_warn('drm_test_unload_rs')],
 }
@@ -491,6 +528,7 @@ WRONG = {
     'nopin': [NOPIN_DESTROY, NOBARRIER_OOPS],
     'ignored_get': [OTHER_WARN],
     'nobarrier': [OTHER_FAULT],
+    'cycle': [OTHER_CYCLE],
     'drm_nowait': [OTHER_DRM_WARN],
     'drm_rs_nowait': [IGNORED_WARN],
 }

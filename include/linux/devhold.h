@@ -22,6 +22,7 @@ struct devhold_domain;
 struct module;
 struct seq_buf;
 struct srcu_ctr;
+struct task_struct;
 
 /**
  * struct devhold_ops - how a hold pins its provider object
@@ -58,17 +59,17 @@ struct devhold_ops {
 /**
  * struct devhold_release_section - a release section of a domain
  *
- * The caller's, from devhold_release_begin() to devhold_release_end() (its
- * stack is fine): a task keeps the sections it runs on a list of its own,
- * so that a barrier called from inside one of them is refused the same way
- * with and without lockdep.
+ * The caller's, zero-initialised (``= {}``), from devhold_release_begin()
+ * to devhold_release_end() (its stack is fine): what the end needs to
+ * leave the domain's SRCU read section, and to tell a section begun twice,
+ * ended twice or ended in another context.
  */
 struct devhold_release_section {
 	/* private: */
 	struct srcu_ctr __percpu *scp;
 	struct devhold_domain *domain;
-	struct devhold_release_section *outer;	/* the task's enclosing one */
-	bool listed;				/* begun in a task */
+	struct task_struct *task;	/* current at the begin */
+	bool in_task;			/* begun in task context */
 };
 
 struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags);

@@ -187,7 +187,8 @@ impl Domain {
     /// Waits for every release section of the domain that has started.
     ///
     /// Returns [`EDEADLK`], with a warning and without waiting, from inside a
-    /// release section of the domain itself.
+    /// release section of the domain itself, as far as lockdep knows (without
+    /// lockdep that call never returns).
     ///
     /// Process context, may sleep.
     pub fn barrier(&self) -> Result {
@@ -200,8 +201,8 @@ impl Domain {
     ///
     /// Reports who still holds what while this takes longer than
     /// `devhold.wait_warn_secs`. Returns [`EDEADLK`], with a warning and
-    /// without waiting, from a release section of the domain or from its
-    /// release work.
+    /// without waiting, from a release section of the domain (with lockdep) or
+    /// from its release work.
     ///
     /// Process context, may sleep.
     pub fn wait_idle(&self) -> Result {
@@ -257,8 +258,7 @@ unsafe fn release_section<R>(
     let section = core::pin::pin!(Opaque::<bindings::devhold_release_section>::zeroed());
 
     // SAFETY: `domain` is allocated, by the safety requirements. `section` is
-    // pinned until the section ends below: the C side links it on the current
-    // task's list of sections.
+    // zeroed, and pinned until the section ends below.
     unsafe { bindings::devhold_release_begin(domain.as_ptr(), section.get()) };
     let ret = f();
     // SAFETY: The section began above, in this task and context; the C side

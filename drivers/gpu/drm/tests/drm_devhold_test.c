@@ -478,7 +478,7 @@ static void drm_test_module_gone_with_device(struct kunit *test)
 static long drm_devhold_test_section_fn(void *p)
 {
 	struct drm_devhold_test_gate *gate = p;
-	struct devhold_release_section section;
+	struct devhold_release_section section = {};
 
 	devhold_release_begin(gate->domain, &section);
 	complete(&gate->entered);

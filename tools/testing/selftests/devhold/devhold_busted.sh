@@ -4,8 +4,9 @@
 # Deliberately broken controls: each runs one unload scenario with a broken
 # variant of the test modules and must make the kernel report it: an oops
 # in the unloaded provider's code (nopin, nobarrier), module_put()'s
-# refcount WARN (ignored_get), DRM's WARN about a module that goes with
-# devices alive (drm_nowait, drm_rs_nowait).  The harness (vm/run.sh with
+# refcount WARN (ignored_get), lockdep's report of a barrier cycle across
+# domains (cycle), DRM's WARN about a module that goes with devices alive
+# (drm_nowait, drm_rs_nowait).  The harness (vm/run.sh with
 # VM_EXPECT_FAILURE, the table in devtools/vm.sh) boots a kernel per
 # control and fails unless the control's own report comes and no other: a
 # test that cannot fail proves nothing.  The check here only decides when
@@ -13,7 +14,7 @@
 # was.  The correct variants of the same scenarios are cases of
 # devhold_unload.sh.
 #
-# Usage: devhold_busted.sh nopin|ignored_get|nobarrier|drm_nowait|drm_rs_nowait
+# Usage: devhold_busted.sh nopin|ignored_get|nobarrier|cycle|drm_nowait|drm_rs_nowait
 
 . "$(dirname "$0")/lib.sh"
 
@@ -67,6 +68,13 @@ drm_nowait)
 	{ run rmmod drm_test_unload & } &&
 	until_true 15 'dmesg | grep -q "drm_test_unload goes with"' &&
 	ctl drop
+	;;
+cycle)
+	# Barriers of two domains, each inside a release section of the
+	# other: lockdep must report the cycle (nothing hangs, one after the
+	# other).
+	report='WARNING: possible circular locking dependency'
+	run modprobe $P busted=cycle
 	;;
 drm_rs_nowait)
 	# The same with the Rust DRM driver, whose exit lacks its ModuleWait.

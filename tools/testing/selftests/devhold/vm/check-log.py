@@ -52,7 +52,8 @@ failed", else "0 passed, N failed".  SIGS are separated by ";", each
     KIND [at [FILE:]PLACE [from FUNCS]]
 
 KIND is "fault" (Oops, page fault, general protection fault, KASAN,
-KFENCE, kernel BUG), "WARNING" (a WARN) or "kmemleak" (a leak).  PLACE is
+KFENCE, kernel BUG), "WARNING" (a WARN), "lockdep" (any of lockdep's
+reports; PLACE is then a lock class it names) or "kmemleak" (a leak).  PLACE is
 where the report is: FUNCS (function names separated by "|"), the function
 a WARNING is "at" (in FILE, a path relative to the tree), a KASAN report
 is "in", or a fault's RIP is in (the caller, for a fault inside KASAN's
@@ -85,8 +86,8 @@ HOST = re.compile(r'^# devhold-vm: host: ([a-z]+)')
 # Kinds of report a busted control's signature can name.
 FAULTS = ('Oops', 'unable to handle page fault', 'general protection fault',
           'BUG', 'BUG: kernel NULL pointer dereference')
-SIG = re.compile(r'(fault|WARNING|kmemleak|panic)'
-                 r'(?: at (?:([\w./-]+):)?(unloaded(?:\[[\w-]+\])?|[\w.]+(?:\|[\w.]+)*)'
+SIG = re.compile(r'(fault|WARNING|lockdep|kmemleak|panic)'
+                 r'(?: at (?:([\w./-]+):)?(unloaded(?:\[[\w-]+\])?|[\w.-]+(?:\|[\w.-]+)*)'
                  r'(?: from ([\w.]+(?:\|[\w.]+)*))?)?$')
 
 UNLOADED = '<unloaded>'     # a place without a symbol in the module area
@@ -108,6 +109,8 @@ def kind_class(kind):
         return 'fault'
     if kind in ('WARNING', 'WARN'):
         return 'WARNING'
+    if kind.startswith('lockdep'):
+        return 'lockdep'
     if kind == 'kmemleak: leak':
         return 'kmemleak'
     if kind == 'panic':
@@ -136,6 +139,7 @@ class Info:
         # without "[last unloaded: ...]".
         self.last_unloaded = None
         self.frames = []        # (reliable, function) of the call trace
+        self.classes = set()    # the lock classes a lockdep report names
         self.callers = set()    # every frame's function and the work function
         trace = False
         for ln in text:
@@ -148,6 +152,7 @@ class Info:
             m = re.match(r'\s*Workqueue: \S+ ([\w.]+)', ln)
             if m:
                 self.callers.add(func_name(m.group(1)))
+            self.classes.update(m.group(1) for m in kreport.LOCK_CLASS.finditer(ln))
             if 'Modules linked in:' in ln and self.last_unloaded is None:
                 m = LAST_UNLOADED.search(ln)
                 self.last_unloaded = m.group(1) if m else ''
@@ -192,6 +197,8 @@ class Info:
                               if ok and not KASAN_HELPER.match(f)), UNKNOWN)
 
     def where(self):
+        if kind_class(self.kind) == 'lockdep':
+            return ', '.join(sorted(self.classes)) or UNKNOWN
         f = f'{self.file}:' if self.file else ''
         if self.func == UNLOADED:
             return (f'{self.addr:#x}, no symbol (last unloaded: '
@@ -228,7 +235,10 @@ def sig_matches(sig, info):
     _, kc, file, places, froms = sig
     if kind_class(info.kind) != kc:
         return False
-    if places is not None:
+    if places is not None and kc == 'lockdep':
+        if not info.classes & set(places):
+            return False
+    elif places is not None:
         m = re.fullmatch(r'unloaded(?:\[([\w-]+)\])?', places[0])
         if m:
             if info.func != UNLOADED:

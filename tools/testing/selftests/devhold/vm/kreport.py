@@ -429,6 +429,8 @@ def declarations(body, reports):
 # KTAP: "# Subtest: NAME" opens a suite (or a parameterised case); a case
 # ends with its result line.
 SUBTEST = re.compile(r'^(\s*)# Subtest: (\S+)')
+# A case's diagnostic line: KUnit prefixes it with the case's name.
+DIAG = re.compile(r'^\s*# ([A-Za-z_]\w*): ')
 RESULT = re.compile(r'^(\s*)(?:not )?ok \d+ (?:- )?([^#\s]+)')
 
 
@@ -469,6 +471,15 @@ def attribute_kunit(body, reports):
             if ind <= 8 and name != suite:
                 case = name
                 if ind <= 4:
+                    break
+        if not case:
+            # No result follows: the kernel died in a case.  It is the
+            # one whose diagnostic lines came after the last result.
+            last = max((i for i, _, _ in results if i < r.first), default=-1)
+            for j in range(r.first - 1, last, -1):
+                m = DIAG.match(body[j][1])
+                if m and m.group(1) not in (suite, 'Subtest', 'module'):
+                    case = m.group(1)
                     break
         r.where = f'{suite}.{case}' if case else suite
 
