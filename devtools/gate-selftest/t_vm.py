@@ -444,6 +444,26 @@ CASES = [
     ('check-log: a kmemleak leak', 'FAILED', boot([KMEMLEAK_CONSOLE], tap(kmemleak=LEAK_SECTION))),
     ('check-log: a kmemleak leak in the section only', 'FAILED',
      boot(tp=tap(kmemleak=LEAK_SECTION))),
+    ('check-log: a leak known by a function of its backtrace', 'PASS',
+     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
+                       '--vm-known', str(write(tmp / 'vm-known.txt', [
+                           'unload leak thh_pin -- a stand-in reason'])),
+                       '--boot', 'unload')),
+    ('check-log: a leak, a function of another leak known', 'FAILED',
+     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
+                       '--vm-known', str(write(tmp / 'vm-known.txt', [
+                           'unload leak virtio_gpu_mode_dumb_create -- a stand-in reason'])),
+                       '--boot', 'unload')),
+    ('check-log: a leak known for another boot', 'FAILED',
+     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
+                       '--vm-known', str(write(tmp / 'vm-known.txt', [
+                           'igt leak thh_pin -- a stand-in reason'])),
+                       '--boot', 'unload')),
+    ('check-log: a leak line naming a pattern, not a function', 'FAILED',
+     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
+                       '--vm-known', str(write(tmp / 'vm-known.txt', [
+                           'unload leak thh_.* -- a stand-in reason'])),
+                       '--boot', 'unload')),
     ('check-log: the host killed QEMU', 'FAILED',
      lambda tmp: check(tmp, console() + ['# devhold-vm: host: timeout after 840 s, qemu killed'],
                        tap())),

@@ -39,7 +39,11 @@ SIGNATURE -- REASON" lines for --boot NAME are known reports of that boot,
 each the exact signature kreport.py makes of a report ("KIND | first line"
 with numbers, addresses and tasks taken out): no patterns.  A known report
 is printed with its reason and not counted; a line that is not an exact
-signature fails the boot.  Its "BOOT skip N REASON" lines are known skips:
+signature fails the boot.  Its "BOOT leak FUNCTION -- REASON" lines are
+known kmemleak leaks of that boot: a leak whose backtrace has a frame in
+FUNCTION (an exact function name) is printed with its reason and not
+counted, and so is the console's "kmemleak: N new suspected memory leaks"
+when every leak of the kmemleak section is known.  Its "BOOT skip N REASON" lines are known skips:
 case N of BOOT's TAP may skip, with that reason ("BOOT case N REASON"
 lines are read by the selftests, which make the case a TODO).
 
@@ -279,9 +283,12 @@ def exact_signature(sig):
     return kreport.signature(kind, text, details) == sig
 
 
+KNOWN_LEAKS = {}     # {function: reason} of the boot's "leak" lines
+
+
 def read_vm_known(path, boot):
     """({("-", signature): reason} of BOOT's report lines, {N: reason} of
-    its skip lines, errors)."""
+    its skip lines, errors); BOOT's leak lines go to KNOWN_LEAKS."""
     known, skips, errors = {}, {}, []
     if not path:
         return known, skips, errors
@@ -302,9 +309,17 @@ def read_vm_known(path, boot):
                 elif parts[1] == 'skip' and parts[0] == boot:
                     skips[int(m.group(1))] = m.group(2)
                 continue
+            m = re.match(r'(\S+) leak (\S+) -- (\S.*)$', line)
+            if m:
+                if not re.fullmatch(r'[A-Za-z_]\w*', m.group(2)):
+                    errors.append(f'{path}:{n}: not a function name: {m.group(2)}')
+                elif m.group(1) == boot:
+                    KNOWN_LEAKS[m.group(2)] = m.group(3)
+                continue
             m = re.match(r'(\S+) report (.+?) -- (\S.*)$', line)
             if not m:
-                errors.append(f'{path}:{n}: not "BOOT case N REASON", "BOOT skip N REASON" '
+                errors.append(f'{path}:{n}: not "BOOT case N REASON", "BOOT skip N REASON", '
+                              f'"BOOT leak FUNCTION -- REASON" '
                               f'or "BOOT report SIGNATURE -- REASON": {line}')
                 continue
             if not exact_signature(m.group(2)):
@@ -453,12 +468,23 @@ def main():
     # Each report with its lines, then the kmemleak section's leaks.
     firsts = sorted(r.first for r in unexpected + declared + [r for r, _ in known_seen])
     items = []
+    known_leaks = []
+    for head, details, frames in tap['leaks']:
+        funcs = [m.group(1) for f in frames for m in [re.match(r'(?:\[<[0-9a-f]+>\] )?'
+                                                            r'([A-Za-z_]\w*)', f)] if m]
+        hit = next((fn for fn in funcs if fn in KNOWN_LEAKS), None)
+        if hit:
+            known_leaks.append((head, hit))
+        else:
+            items.append(('kmemleak: leak', head, [head] + (frames or details), None, None))
+    all_leaks_known = bool(tap['leaks']) and len(known_leaks) == len(tap['leaks'])
     for r in unexpected:
+        if all_leaks_known and r.kind == 'kmemleak: leak':
+            known_leaks.append((r.head(body), 'the kmemleak section'))
+            continue
         nxt = next((f for f in firsts if f > r.first), len(body))
         items.append((r.kind, r.head(body), report_text(body, r, nxt), r.first,
                       r.signature(body)))
-    for head, details, frames in tap['leaks']:
-        items.append(('kmemleak: leak', head, [head] + (frames or details), None, None))
     for i, (_, text) in enumerate(body):
         m = HOST.match(text)
         if m:
@@ -503,6 +529,9 @@ def main():
             print(f'report: {k}: {shown[k] - SHOW} more not shown')
     for r, why in known_seen:
         print(f'known report: {r.signature(body)} ({why})')
+    for head, fn in known_leaks:
+        why = KNOWN_LEAKS.get(fn, 'every leak of the section is known')
+        print(f'known leak: {head} (in {fn}: {why})')
     seen_sigs = {r.signature(body) for r, _ in known_seen}
     for (_, sig), why in known.items():
         if sig not in seen_sigs:
