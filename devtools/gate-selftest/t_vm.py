@@ -346,6 +346,13 @@ def sigs(control):
     return own, also
 
 
+def leak_known(line):
+    """The unload boot with LEAK_SECTION's leak (in thh_pin), judged with
+    vm-known.txt holding line."""
+    return lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION), '--vm-known',
+                             str(write(tmp / 'vm-known.txt', [line])), '--boot', 'unload')
+
+
 def busted(control, parts, result='ok', kmemleak=None, why=None):
     def fn(tmp):
         own, also = sigs(control)
@@ -445,25 +452,13 @@ CASES = [
     ('check-log: a kmemleak leak in the section only', 'FAILED',
      boot(tp=tap(kmemleak=LEAK_SECTION))),
     ('check-log: a leak known by a function of its backtrace', 'PASS',
-     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
-                       '--vm-known', str(write(tmp / 'vm-known.txt', [
-                           'unload leak thh_pin -- a stand-in reason'])),
-                       '--boot', 'unload')),
+     leak_known('unload leak thh_pin -- a stand-in reason')),
     ('check-log: a leak, a function of another leak known', 'FAILED',
-     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
-                       '--vm-known', str(write(tmp / 'vm-known.txt', [
-                           'unload leak virtio_gpu_mode_dumb_create -- a stand-in reason'])),
-                       '--boot', 'unload')),
+     leak_known('unload leak virtio_gpu_mode_dumb_create -- a stand-in reason')),
     ('check-log: a leak known for another boot', 'FAILED',
-     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
-                       '--vm-known', str(write(tmp / 'vm-known.txt', [
-                           'igt leak thh_pin -- a stand-in reason'])),
-                       '--boot', 'unload')),
+     leak_known('igt leak thh_pin -- a stand-in reason')),
     ('check-log: a leak line naming a pattern, not a function', 'FAILED',
-     lambda tmp: check(tmp, console(), tap(kmemleak=LEAK_SECTION),
-                       '--vm-known', str(write(tmp / 'vm-known.txt', [
-                           'unload leak thh_.* -- a stand-in reason'])),
-                       '--boot', 'unload')),
+     leak_known('unload leak thh_.* -- a stand-in reason')),
     ('check-log: the host killed QEMU', 'FAILED',
      lambda tmp: check(tmp, console() + ['# devhold-vm: host: timeout after 840 s, qemu killed'],
                        tap())),
