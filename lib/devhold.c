@@ -567,6 +567,11 @@ static void devhold_flush_end(struct devhold_domain *domain)
 {
 	atomic_dec(&domain->flushing);
 }
+
+static bool devhold_delay_pending(struct devhold_domain *domain)
+{
+	return !llist_empty(&domain->delayed);
+}
 #else
 static void devhold_flush_begin(struct devhold_domain *domain)
 {
@@ -574,6 +579,11 @@ static void devhold_flush_begin(struct devhold_domain *domain)
 
 static void devhold_flush_end(struct devhold_domain *domain)
 {
+}
+
+static bool devhold_delay_pending(struct devhold_domain *domain)
+{
+	return false;
 }
 #endif
 
@@ -606,8 +616,16 @@ void devhold_domain_flush(struct devhold_domain *domain)
 	 * any other flush's barrier; a pending debug-delay timer is brought
 	 * forward by flush_delayed_work().
 	 */
-	queue_delayed_work(devhold_wq, &domain->work, 0);
-	flush_delayed_work(&domain->work);
+	do {
+		queue_delayed_work(devhold_wq, &domain->work, 0);
+		flush_delayed_work(&domain->work);
+		/*
+		 * A run that began before this flush may have kept holds back
+		 * and be re-arming its timer: pending, but no timer to bring
+		 * forward yet, so the flush above waited for that run only.
+		 * Runs begun since keep nothing back.
+		 */
+	} while (devhold_delay_pending(domain));
 	devhold_flush_end(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_flush);
