@@ -48,8 +48,13 @@ RATIOS = [
     ('hold take+release (device only) / 7.3 open-coded', 'hold-dev', 'open73', 1.00),
     ('hold take+release (module pin) / 7.3 open-coded', 'hold-mod', 'open73', 1.00),
     ('release section / SRCU-fast', 'section-devhold', 'section-srcu-fast', 1.10),
+    ('device count / atomic count + wake_up_var', 'count-devhold', 'count-atomic', 2.00),
 ]
-MAX_BARRIER = 2.00      # idle devhold_release_barrier / synchronize_srcu_expedited
+# The barrier is a plain SRCU grace period (no expedited one, with its
+# IPIs, from every driver's unload): its target is its own overhead.  The
+# expedited figure is printed; issue #12's bound against it was met only
+# while RCU expedited every grace period during boot.
+MAX_BARRIER = 1.10      # idle devhold_release_barrier / synchronize_srcu
 MAX_ISOLATION = 1.20    # release latency p50 in B, A blocked / A idle
 MAX_DRAIN_MS = 100      # 10^5 holds put and finished
 MAX_BO_DEFER = 16       # bytes per VM that bo_defer adds to 7.3's llist_head
@@ -168,12 +173,10 @@ def judge(path, want_debug):
             if (n, a) in med and (n, b) in med:
                 targets.append((f'{what}, {who}', ratio(med[(n, a)], med[(n, b)]), most,
                                 '{:.2f}'))
-        if (n, 'count-devhold') in med and (n, 'count-atomic') in med:
-            say(f'per device, counted with a release section / plain count, {who}: '
-                f'{ratio(med[(n, "count-devhold")], med[(n, "count-atomic")]):.2f} (no target)')
     if 'barrier' in once:
-        dh, _, exp = once['barrier']
-        targets.append(('idle barrier / synchronize_srcu_expedited', ratio(dh, exp),
+        dh, srcu, exp = once['barrier']
+        say(f'idle barrier / synchronize_srcu_expedited: {ratio(dh, exp):.2f} (no target)')
+        targets.append(('idle barrier / synchronize_srcu', ratio(dh, srcu),
                         MAX_BARRIER, '{:.2f}'))
     if 'isolation' in once:
         idle, _, blocked, _, _, _ = once['isolation']
@@ -193,7 +196,7 @@ def judge(path, want_debug):
     # judged, and a run with no target judged proves nothing.
     want = [f'{what}, {"1 reader" if n == 1 else f"{n} readers"}'
             for n in tables for what, _, _, _ in RATIOS]
-    want += ['idle barrier / synchronize_srcu_expedited',
+    want += ['idle barrier / synchronize_srcu',
              'release latency of B, A blocked / A idle', '1e5 holds drained',
              'bo_defer per VM over 7.3']
     have = [t[0] for t in targets]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every DRM or accel driver whose devices a helper can keep without pinning
-# the driver's module (a drm_gpuvm, a drm_pagemap, a drm_dev_hold()) must
-# wait for its devices when it unloads: its module exit calls
-# drm_module_wait(), or it is registered with one of the drm_module_*()
-# macros (C) or drm_module_*_driver! macros (Rust), whose exits do (or
+# the driver's module (a drm_gpuvm, a drm_pagemap, a drm_dev_hold() of a
+# module that waits) must say so at init and wait for its devices when it
+# unloads: its module init calls drm_module_waits_for_devices() and its
+# exit drm_module_wait(), or it is registered with one of the drm_module_*()
+# macros (C) or drm_module_*_driver! macros (Rust), which do both (or
 # keeps a drm::ModuleWait itself).  Other drivers' devices are only referenced
 # through things that pin the module (open files, dma-bufs), so their
 # unregistration already releases them; should one of them gain such a
@@ -20,7 +21,9 @@ set -uo pipefail
 
 work=$1 known=$(realpath "$2") || exit 2
 holders='drm_gpuvm_init\(|drm_pagemap_init\(|drm_pagemap_create\(|drm_dev_hold\(|GpuVm::new(::<|\()'
-waits='drm_module_wait\(|drm_module_(pci|platform)_driver(_if_modeset)?\(|drm_module_(platform|auxiliary)_driver!|drm::ModuleWait'
+macros='drm_module_(pci|platform)_driver(_if_modeset)?\(|drm_module_(platform|auxiliary)_driver!|drm::ModuleWait'
+waits="drm_module_wait\\(|$macros"
+says="drm_module_waits_for_devices\\(|$macros"
 rc=0 n=0
 declare -A seen
 
@@ -41,7 +44,10 @@ for d in drivers/gpu/drm/*/ drivers/accel/*/; do
 	code_has "$holders" "$d" || continue
 	n=$((n + 1))
 	seen[$d]=1
-	if code_has "$waits" "$d"; then
+	if code_has "$waits" "$d" && ! code_has "$says" "$d"; then
+		echo "drm-waits: $d: FAILED: its exit waits, but its init does not say so (drm_module_waits_for_devices())"
+		rc=1
+	elif code_has "$waits" "$d"; then
 		echo "drm-waits: $d: waits"
 		! grep -q "^$d " "$known" ||
 			{ echo "drm-waits: $d waits now: drop it from $known"; rc=1; }

@@ -223,11 +223,8 @@ struct devhold_domain *devhold_domain_create(const char *name, unsigned int flag
 	if (!domain->work_name)
 		goto err_name;
 	lockdep_register_key(&domain->key);
-#ifdef CONFIG_DEBUG_LOCK_ALLOC
-	err = __init_srcu_struct_fast(&domain->srcu, domain->name, &domain->key);
-#else
-	err = init_srcu_struct_fast(&domain->srcu);
-#endif
+	/* Its readers are not lockdep's (down/up): the domain's map is. */
+	err = init_srcu_struct_fast_updown(&domain->srcu);
 	if (err)
 		goto err_key;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
@@ -316,15 +313,19 @@ EXPORT_SYMBOL_GPL(devhold_domain_destroy);
  * @gfp: allocation flags for the hold (one small allocation)
  *
  * Pins @owner first: when it is already going (unloading), nothing is
- * pinned and -ENODEV is returned.  Then @ops->get pins @obj.  The hold is
- * given back with devhold_put().  A module still in its module_init is
- * pinned too, but freed anyway if its init fails, so its init error path
- * waits for its objects as its module_exit would (see "A failing
- * module_init" in Documentation/core-api/devhold.rst).
+ * pinned and -ENODEV is returned.  A module still in its module_init is not
+ * pinned either (-EAGAIN): the loader frees a module whose init fails,
+ * pinned or not, and this hold would then put a freed module.  A provider
+ * whose objects are held while its init runs counts them in a
+ * %DEVHOLD_DOMAIN_COUNTED domain, and its init error path waits for them as
+ * its module_exit does (see "A failing module_init" in
+ * Documentation/core-api/devhold.rst).  Then @ops->get pins @obj.  The hold
+ * is given back with devhold_put().
  *
  * Context: any context @gfp allows, but NMI.
  * Return: the hold, ERR_PTR(-ENODEV) when @owner is going or @domain was
- * destroyed, ERR_PTR(-ENOMEM) when the allocation fails, ERR_PTR(-EINVAL)
+ * destroyed, ERR_PTR(-EAGAIN) when @owner is still in its module_init,
+ * ERR_PTR(-ENOMEM) when the allocation fails, ERR_PTR(-EINVAL)
  * (with a WARN) without @domain or @ops->put.
  */
 struct devhold *devhold_get(struct devhold_domain *domain,
@@ -340,6 +341,12 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 		return ERR_PTR(-ENODEV);
 	if (domain->flags & DEVHOLD_DOMAIN_COUNTED)
 		owner = NULL;
+	/* COMING only turns into LIVE or GOING: a stale read refuses. */
+	if (owner && module_is_coming(owner)) {
+		pr_warn_ratelimited("devhold: %s: module %s is still in its init, no hold taken\n",
+				    domain->name, module_name(owner));
+		return ERR_PTR(-EAGAIN);
+	}
 	if (!try_module_get(owner)) {
 		pr_warn_ratelimited("devhold: %s: module %s is going, no hold taken\n",
 				    domain->name, module_name(owner));
@@ -500,7 +507,7 @@ static void devhold_finish(struct devhold *hold)
 	module_put(hold->owner);
 	trace_devhold_release(hold, domain->name);
 	/* The unload wait waits for holds too (a counted domain's pin nothing). */
-	if (atomic_long_dec_and_test(&domain->nholds))
+	if (atomic_long_dec_and_test(&domain->nholds) && wq_has_sleeper(&domain->wq))
 		wake_up_all(&domain->wq);
 	devhold_free(hold);
 	devhold_domain_unref(domain);
@@ -669,6 +676,18 @@ void devhold_flush(void)
 }
 EXPORT_SYMBOL_GPL(devhold_flush);
 
+/*
+ * The context a section is begun and ended in: task, softirq, hardirq
+ * (NMI is refused).  Not interrupt_context_level(): on PREEMPT_RT a
+ * softirq runs in a task, which preempt_count() does not tell.
+ */
+static unsigned char devhold_context(void)
+{
+	if (in_hardirq())
+		return 2;
+	return in_serving_softirq() ? 1 : 0;
+}
+
 /**
  * devhold_release_begin() - enter a release section of a domain
  * @domain: the domain
@@ -677,17 +696,19 @@ EXPORT_SYMBOL_GPL(devhold_flush);
  * Wrap the release callback of a domain's object (and whatever runs the
  * object's code as part of its release) in a release section so that
  * devhold_release_barrier() can wait for it.  A release section is an
- * SRCU-fast read section of the domain: it may sleep, and sections nest.
- * The domain stays allocated until the section ends, even when it is
- * destroyed meanwhile.  With lockdep the section is a recursive read lock
- * of the domain's class, so that lockdep reports a barrier cycle across
- * domains; a section left open when a work item returns or a task exits is
- * lockdep's to report too.
+ * SRCU-fast read section of the domain (srcu_down_read_fast()): it may
+ * sleep, and sections nest.  The domain stays allocated until the section
+ * ends, even when it is destroyed meanwhile.  With lockdep the section is
+ * also a recursive read lock of the domain's class, held by the task that
+ * began it, so that lockdep reports a barrier cycle across domains; a
+ * section left open when a work item returns or a task exits is lockdep's
+ * to report too.
  *
  * @section begun again by the same task before it ended is reported with a
  * WARN and ignored.  A section begun on a destroyed domain that no longer
  * counts any object is reported with a WARN (that domain may be freed
- * under it) and begun.
+ * under it) and begun, unless it is begun by a put callback of the domain
+ * (its release work keeps the domain), as the destroy's flush runs them.
  *
  * Context: any context but NMI where RCU is watching.
  */
@@ -696,17 +717,18 @@ void devhold_release_begin(struct devhold_domain *domain,
 {
 	/* Zero-initialised by the caller; set only while begun. */
 	if (devhold_misused(section->domain == domain && section->task == current &&
-			    section->in_task == in_task(),
+			    section->context == devhold_context(),
 			    "release section %p of domain %s begun twice\n",
 			    section, domain->name))
 		return;
-	devhold_misused(READ_ONCE(domain->dead) && !atomic_long_read(&domain->nobjs),
+	devhold_misused(READ_ONCE(domain->dead) && !atomic_long_read(&domain->nobjs) &&
+			current_work() != &domain->work.work,
 			"release section begun on destroyed domain %s\n", domain->name);
-	section->scp = srcu_read_lock_fast(&domain->srcu);
+	section->scp = srcu_down_read_fast(&domain->srcu);
 	lock_map_acquire_read(&domain->dep_map);
 	section->domain = domain;
 	section->task = current;
-	section->in_task = in_task();
+	section->context = devhold_context();
 }
 EXPORT_SYMBOL_GPL(devhold_release_begin);
 
@@ -717,11 +739,16 @@ EXPORT_SYMBOL_GPL(devhold_release_begin);
  *
  * @domain may be freed as soon as this returns.  A section ended twice or
  * never begun is reported with a WARN and ignored.  One ended in another
- * task, or in interrupt context when it was begun in a task (or the other
- * way round), breaks SRCU-fast's rule that a reader ends where it began:
- * it is reported with a WARN (and by lockdep, as an unlock of a lock the
- * task does not hold), and ended all the same, so that no barrier waits
- * for it forever.
+ * task, or in another context of the same task (task, softirq, hardirq:
+ * say begun in a softirq and ended by a hardirq that interrupted it), is
+ * reported with a WARN and ended: its SRCU read section (an up/down one,
+ * which may end anywhere), so that no barrier waits for it forever, but
+ * not lockdep's lock, which only the context that took it can drop
+ * (dropping it here would be a report of lockdep's, and its last).
+ * Lockdep may report that lock later (a task that exits or returns to
+ * user space with it, a work item that returns with it).  With lockdep the
+ * domain is then never freed, so that lockdep's entry stays valid, or,
+ * when its last reference is gone already, lockdep is turned off.
  *
  * Context: the context, and in a task the task, devhold_release_begin()
  * was called in.
@@ -734,18 +761,29 @@ void devhold_release_end(struct devhold_domain *domain,
 			    "release section %p of domain %p ended twice or never begun\n",
 			    section, domain))
 		return;
-	devhold_misused(section->task != current || section->in_task != in_task(),
-			"release section %p of domain %p ended in another context\n",
-			section, domain);
+	if (devhold_misused(section->task != current ||
+			    section->context != devhold_context(),
+			    "release section %p of domain %p ended in another context\n",
+			    section, domain)) {
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+		/*
+		 * Lockdep's entry in the beginning context points into the
+		 * domain: it is never freed, or lockdep goes off.
+		 */
+		if (!refcount_inc_not_zero(&domain->ref))
+			debug_locks_off();
+#endif
+	} else {
+		lock_map_release(&domain->dep_map);
+	}
 	section->domain = NULL;
-	lock_map_release(&domain->dep_map);
 	/*
 	 * The last access: the domain's free waits for it.  Tiny SRCU's
 	 * unlock still reads the srcu_struct after its own preempt_enable(),
 	 * so that must not let the freeing task run.
 	 */
 	preempt_disable();
-	srcu_read_unlock_fast(&domain->srcu, section->scp);
+	srcu_up_read_fast(&domain->srcu, section->scp);
 	preempt_enable();
 }
 EXPORT_SYMBOL_GPL(devhold_release_end);
@@ -833,7 +871,8 @@ void devhold_domain_obj_del(struct devhold_domain *domain)
 
 	if (devhold_misused(n < 0, "domain %s: object count underflow\n", domain->name))
 		return;
-	if (!n)
+	/* wq_has_sleeper()'s barrier pairs with the waiter's set_current_state(). */
+	if (!n && wq_has_sleeper(&domain->wq))
 		wake_up_all(&domain->wq);
 	devhold_domain_unref(domain);
 }
@@ -880,15 +919,20 @@ EXPORT_SYMBOL_GPL(devhold_domain_holds);
  *
  * This turns "module in use" into a wait: an rmmod that used to fail with
  * -EBUSY while something still referenced a device now waits until that
- * reference is dropped.
+ * reference is dropped.  The wait is unbounded and uninterruptible
+ * (TASK_IDLE: the reports stand in for the hung-task detector's), as a
+ * module exit's must be; so it must not run with a lock held, which every
+ * other user of that lock would then wait for as long, nor from a
+ * notifier, whose chain's lock is held.
  *
- * Context: process context, may sleep.  Not from a release section of
- * @domain nor from its release work: the object being released is still
- * counted there, so that would wait forever; it is reported with a WARN and
- * refused instead (from a release section: with lockdep; without it, it
- * hangs).
+ * Context: process context, may sleep, with no lock held.  Not from a
+ * release section of @domain nor from its release work: the object being
+ * released is still counted there, so that would wait forever.  Both, and
+ * a call with a lock held, are reported with a WARN and refused, as far as
+ * lockdep knows (without lockdep, only the call from the release work is).
  * Return: 0, or -EDEADLK (with a WARN, nothing waited for) from a release
- * section of @domain (with lockdep) or from its release work.
+ * section of @domain or with a lock held (with lockdep), or from its
+ * release work.
  */
 int devhold_domain_wait_idle(struct devhold_domain *domain)
 {
@@ -898,6 +942,10 @@ int devhold_domain_wait_idle(struct devhold_domain *domain)
 	if (devhold_misused(current_work() == &domain->work.work ||
 			    devhold_in_release_section(domain),
 			    "domain %s waited for from its own release\n", domain->name))
+		return -EDEADLK;
+	if (devhold_misused(lockdep_depth(current),
+			    "domain %s waited for with %d locks held\n", domain->name,
+			    lockdep_depth(current)))
 		return -EDEADLK;
 	for (;;) {
 		/*

@@ -33,7 +33,9 @@
  * device of a bound provider device, found as its DRM minor ("dup" skips
  * those: they name no object of their own).  create=1
  * registers the platform device "<provider>.0" for a provider that
- * registers none itself, from this module's init to its exit.
+ * registers none itself, from this module's init to its exit.  notifier=1
+ * registers a module notifier (as a loader of other modules must be able
+ * to, whatever a going module left behind).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -111,6 +113,20 @@ static bool drm;
 module_param(drm, bool, 0444);
 MODULE_PARM_DESC(drm, "Hold the DRM device of each provider device (drm_dev_hold())");
 
+static bool notifier;
+module_param(notifier, bool, 0444);
+MODULE_PARM_DESC(notifier, "Register a module notifier, from init to exit");
+
+static int thh_module_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	return NOTIFY_DONE;
+}
+
+/* Its registration takes the module notifier chain's rwsem for write. */
+static struct notifier_block thh_module_nb = {
+	.notifier_call = thh_module_notify,
+};
+
 static bool create;
 module_param(create, bool, 0444);
 MODULE_PARM_DESC(create, "Register the platform device <provider>.0 while loaded");
@@ -160,7 +176,7 @@ static atomic_t thh_pending = ATOMIC_INIT(0);
 static struct rcuwait thh_wait_puts = __RCUWAIT_INITIALIZER(thh_wait_puts);
 
 static struct {
-	atomic_long_t held, taken, enodev, enomem, unbound, dropped, wrong_ctx;
+	atomic_long_t held, taken, enodev, coming, enomem, unbound, dropped, wrong_ctx;
 	atomic_long_t ctx[THH_NR_CTX];
 } thh_stats;
 
@@ -204,6 +220,8 @@ static void thh_add(struct thh_ref *ref, int ret)
 			atomic_long_inc(&thh_stats.enomem);
 		else if (ret == -ENODEV)
 			atomic_long_inc(&thh_stats.enodev);
+		else if (ret == -EAGAIN)
+			atomic_long_inc(&thh_stats.coming);
 		else
 			atomic_long_inc(&thh_stats.unbound);
 		kfree(ref);
@@ -617,11 +635,12 @@ static int thh_stats_show(struct seq_file *m, void *unused)
 {
 	int i;
 
-	seq_printf(m, "held %ld\npending %d\ntaken %ld\nenodev %ld\nenomem %ld\n"
-		   "unbound %ld\ndropped %ld\nwrong_ctx %ld\n",
+	seq_printf(m, "held %ld\npending %d\ntaken %ld\nenodev %ld\ncoming %ld\n"
+		   "enomem %ld\nunbound %ld\ndropped %ld\nwrong_ctx %ld\n",
 		   atomic_long_read(&thh_stats.held), atomic_read(&thh_pending),
 		   atomic_long_read(&thh_stats.taken),
 		   atomic_long_read(&thh_stats.enodev),
+		   atomic_long_read(&thh_stats.coming),
 		   atomic_long_read(&thh_stats.enomem),
 		   atomic_long_read(&thh_stats.unbound),
 		   atomic_long_read(&thh_stats.dropped),
@@ -650,8 +669,14 @@ static int __init thh_init(void)
 	thh_domain = devhold_domain_create(KBUILD_MODNAME, 0);
 	if (!thh_domain)
 		return -ENOMEM;
+	if (notifier && register_module_notifier(&thh_module_nb)) {
+		devhold_domain_destroy(thh_domain);
+		return -EINVAL;
+	}
 	thh_worker = kthread_run_worker(0, "thh_drop");
 	if (IS_ERR(thh_worker)) {
+		if (notifier)
+			unregister_module_notifier(&thh_module_nb);
 		devhold_domain_destroy(thh_domain);
 		return PTR_ERR(thh_worker);
 	}
@@ -659,6 +684,8 @@ static int __init thh_init(void)
 		thh_pdev = platform_device_register_simple(provider, 0, NULL, 0);
 		if (IS_ERR(thh_pdev)) {
 			kthread_destroy_worker(thh_worker);
+			if (notifier)
+				unregister_module_notifier(&thh_module_nb);
 			devhold_domain_destroy(thh_domain);
 			return PTR_ERR(thh_pdev);
 		}
@@ -680,6 +707,8 @@ static void __exit thh_exit(void)
 			   TASK_UNINTERRUPTIBLE);
 	thh_reap();
 	kthread_destroy_worker(thh_worker);
+	if (notifier)
+		unregister_module_notifier(&thh_module_nb);
 	devhold_domain_destroy(thh_domain);
 	if (create)
 		platform_device_unregister(thh_pdev);

@@ -403,16 +403,14 @@ static void run_section_srcu_fast(struct scale_reader *r)
 	}
 }
 
-/* Per device: counted and released in a section, as drm_dev_release() does. */
+/* Per device: counted, as drm_dev_init() and drm_dev_release() do (the section apart). */
 static void run_count_devhold(struct scale_reader *r)
 {
 	long i;
 
 	for (i = 0; i < r->n; i++) {
 		devhold_domain_obj_add(scale_counted);
-		devhold_release_begin(scale_counted, &r->section);
 		devhold_domain_obj_del(scale_counted);
-		devhold_release_end(scale_counted, &r->section);
 	}
 }
 
@@ -455,7 +453,7 @@ static const struct scale_op scale_ops[] = {
 	  NULL, run_section_srcu, NULL },
 	{ "section-srcu-fast", "srcu_read_lock_fast+unlock_fast",
 	  NULL, run_section_srcu_fast, NULL },
-	{ "count-devhold", "per device: obj_add, section, obj_del",
+	{ "count-devhold", "per device: obj_add, obj_del (section apart)",
 	  NULL, run_count_devhold, NULL },
 	{ "count-atomic", "per device: atomic inc, dec_and_test+wake_up_var",
 	  NULL, run_count_atomic, NULL },

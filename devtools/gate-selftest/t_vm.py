@@ -226,7 +226,8 @@ NOBARRIER_OOPS = oops('kworker/u8:3', 57, ['? device_release+0x8c/0x200',
                                            '? kobject_put+0x174/0x4c0',
                                            '? devhold_work_fn+0x3c1/0x6e0'] + WORK_PATH,
                       workqueue='devhold devhold_work_fn', rip='0xffffffffa02010b6')
-# drm_nowait, drm_rs_nowait: DRM's check of a module going with devices alive.
+# A DRM report (v2: DRM's check of a module going with devices alive): a
+# sample WARN for the known-report cases.
 
 
 def drm_warn(module):
@@ -236,6 +237,22 @@ def drm_warn(module):
                  '__do_sys_delete_module+0x3a5/0x5c0', 'do_syscall_64+0x91/0x3a0',
                  'entry_SYSCALL_64_after_hwframe+0x76/0x7e'])
 
+
+# drm_nowait, drm_rs_nowait: a module that does not wait goes with a device
+# alive; DRM's check destroys its domain, which WARNs in devhold.
+def drm_gone_warn(module):
+    return warn('lib/devhold.c', 312, 'devhold_domain_destroy', 'rmmod', 231,
+                f'devhold: domain drm:{module} destroyed with 1 objects and 0 holds',
+                ['drm_module_gone+0x1a1/0x2b0', 'drm_module_notify+0x1a/0x30',
+                 'notifier_call_chain+0xb9/0x3f0', '__do_sys_delete_module+0x3a5/0x5c0',
+                 'do_syscall_64+0x91/0x3a0', 'entry_SYSCALL_64_after_hwframe+0x76/0x7e'])
+
+
+# The same WARN of a destroy from another path (a module's own exit).
+OTHER_DESTROY_WARN = warn('lib/devhold.c', 312, 'devhold_domain_destroy', 'rmmod', 231,
+                          'devhold: domain tdp destroyed with 1 objects and 0 holds',
+                          ['tdp_exit+0x3a/0x60 [test_devhold_provider]',
+                           '__do_sys_delete_module+0x3a5/0x5c0', 'do_syscall_64+0x91/0x3a0'])
 
 # Wrong crashes: the same kinds of report from elsewhere.
 OTHER_KASAN = kasan('slab-use-after-free', 'kobject_uevent_env', 'modprobe', 198,
@@ -319,18 +336,16 @@ RMMOD_PATH = ['__do_sys_delete_module+0x36b/0x5c0', 'do_syscall_64+0x91/0x3a0',
               'entry_SYSCALL_64_after_hwframe+0x76/0x7e']
 RMMOD_KASAN = kasan('slab-use-after-free', 'module_put', 'rmmod', 231, RMMOD_PATH)
 RMMOD_WARN = warn('kernel/module/main.c', 957, 'module_put', 'rmmod', 231, None, RMMOD_PATH)
-# drm_nowait: a drm_module_gone() of another file.
-DRM_WARN_OTHER_FILE = [ln.replace('drivers/gpu/drm/drm_drv.c', 'drivers/gpu/drm/drm_module.c')
-                       for ln in drm_warn('drm_test_unload')]
+# drm_nowait: a devhold_domain_destroy() of another file.
+DRM_WARN_OTHER_FILE = [ln.replace('lib/devhold.c', 'lib/devhold_debug.c')
+                       for ln in drm_gone_warn('drm_test_unload')]
 # ... and of a file under another directory of the tree that only ends
-# like drm_drv.c's path.
-DRM_WARN_SUFFIX = [ln.replace('drivers/gpu/drm/drm_drv.c',
-                              'tools/testing/drivers/gpu/drm/drm_drv.c')
-                   for ln in drm_warn('drm_test_unload')]
-# ... and drm_drv.c's, the tree built in another directory: still its own.
-DRM_WARN_ABS = [ln.replace('drivers/gpu/drm/drm_drv.c',
-                           '/home/u/devhold/build/work/drivers/gpu/drm/drm_drv.c')
-                for ln in drm_warn('drm_test_unload')]
+# like lib/devhold.c's path.
+DRM_WARN_SUFFIX = [ln.replace('lib/devhold.c', 'tools/testing/lib/devhold.c')
+                   for ln in drm_gone_warn('drm_test_unload')]
+# ... and lib/devhold.c's, the tree built in another directory: still its own.
+DRM_WARN_ABS = [ln.replace('lib/devhold.c', '/home/u/devhold/build/work/lib/devhold.c')
+                for ln in drm_gone_warn('drm_test_unload')]
 
 
 def sigs(control):
@@ -536,16 +551,16 @@ CONTROLS = {
     'ignored_get': [IGNORED_WARN, IGNORED_WARN],
     'nobarrier': [NOBARRIER_OOPS, KMEMLEAK_CONSOLE],
     'cycle': [CYCLE_LOCKDEP],
-    'drm_nowait': [drm_warn('drm_test_unload')],
-    'drm_rs_nowait': [drm_warn('drm_test_unload_rs')],
+    'drm_nowait': [drm_gone_warn('drm_test_unload')],
+    'drm_rs_nowait': [drm_gone_warn('drm_test_unload_rs')],
 }
 WRONG = {
     'nopin': [NOPIN_DESTROY, NOBARRIER_OOPS],
     'ignored_get': [OTHER_WARN],
     'nobarrier': [OTHER_FAULT],
     'cycle': [OTHER_CYCLE],
-    'drm_nowait': [OTHER_DRM_WARN],
-    'drm_rs_nowait': [IGNORED_WARN],
+    'drm_nowait': [OTHER_DRM_WARN, OTHER_DESTROY_WARN],
+    'drm_rs_nowait': [IGNORED_WARN, OTHER_DESTROY_WARN],
 }
 for c in CONTROLS:
     leaks = LEAK_SECTION if c in ('nopin', 'nobarrier') else None
@@ -585,12 +600,14 @@ CASES += [
     ('busted ignored_get: module_put\'s WARN from rmmod\'s path', 'FAILED',
      busted('ignored_get', [RMMOD_WARN], why=r'expected failure NOT seen')),
     # FILE:PLACE: the function's name in another file is another place.
-    ('busted drm_nowait: drm_module_gone WARNs in another file', 'FAILED',
+    ('busted drm_nowait: devhold_domain_destroy WARNs in another file', 'FAILED',
      busted('drm_nowait', [DRM_WARN_OTHER_FILE], why=r'expected failure NOT seen')),
-    ('busted drm_nowait: a file that only ends like drm_drv.c\'s path', 'FAILED',
+    ('busted drm_nowait: a file that only ends like lib/devhold.c\'s path', 'FAILED',
      busted('drm_nowait', [DRM_WARN_SUFFIX], why=r'expected failure NOT seen')),
-    ('busted drm_nowait: drm_drv.c under the build\'s absolute tree path', 'PASS',
+    ('busted drm_nowait: lib/devhold.c under the build\'s absolute tree path', 'PASS',
      busted('drm_nowait', [DRM_WARN_ABS])),
+    ('busted drm_nowait: the same WARN from a module\'s own exit', 'FAILED',
+     busted('drm_nowait', [OTHER_DESTROY_WARN], why=r'expected failure NOT seen')),
 ]
 
 

@@ -11,6 +11,18 @@ MUTANTS = [
      ['devhold_test_going_owner'],
      '\tif (!try_module_get(owner)) {',
      '\t(void)try_module_get(owner);\n\tif (0) {'),
+    # v3: a pinning hold on a module still in its init, which the loader
+    # frees if that init fails, pinned or not
+    ('coming-owner-pinned',
+     ['devhold_test_coming_owner'],
+     '\tif (owner && module_is_coming(owner)) {',
+     '\tif (0 && owner && module_is_coming(owner)) {'),
+    # v3: a put callback's release section during the destroy's flush,
+    # which the hold keeps the domain for, reported as misuse
+    ('section-on-dead-ignores-put-callbacks',
+     ['devhold_test_destroy_runs_sectioned_put'],
+     '!atomic_long_read(&domain->nobjs) &&\n\t\t\tcurrent_work() != &domain->work.work,',
+     '!atomic_long_read(&domain->nobjs),'),
     ('synchronous-put',
      ['devhold_test_put_hardirq', 'devhold_test_put_spinlock_irqoff'],
      '\trcu_read_lock();\n\tfirst = llist_add(&hold->node, &domain->pending);',
@@ -32,7 +44,7 @@ MUTANTS = [
     # the end of its report period (devhold.wait_warn_secs, 10 s)
     ('no-idle-wake-up',
      ['devhold_test_wait_idle'],
-     '\tif (!n)\n\t\twake_up_all(&domain->wq);\n',
+     '\tif (!n && wq_has_sleeper(&domain->wq))\n\t\twake_up_all(&domain->wq);\n',
      ''),
     # v3 M3: the unload wait ignores holds, or is not woken by the last
     ('wait-idle-ignores-holds',
@@ -40,9 +52,15 @@ MUTANTS = [
      '\t\t\t\t\t    !atomic_long_read(&domain->nobjs) &&\n'
      '\t\t\t\t\t    !atomic_long_read(&domain->nholds), period))',
      '\t\t\t\t\t    !atomic_long_read(&domain->nobjs), period))'),
+    # v3 M4: the unbounded unload wait with a lock held
+    ('wait-idle-under-lock',
+     ['devhold_test_wait_idle_locked'],
+     '\tif (devhold_misused(lockdep_depth(current),',
+     '\tif (devhold_misused(0 && lockdep_depth(current),'),
     ('no-hold-wake-up',
      ['devhold_test_wait_idle_holds'],
-     '\tif (atomic_long_dec_and_test(&domain->nholds))\n\t\twake_up_all(&domain->wq);',
+     '\tif (atomic_long_dec_and_test(&domain->nholds) && wq_has_sleeper(&domain->wq))\n'
+     '\t\twake_up_all(&domain->wq);',
      '\tatomic_long_dec(&domain->nholds);'),
     # v3 minor 5: an object added to a destroyed domain goes unreported
     ('obj-add-ignores-dead',
@@ -79,14 +97,14 @@ MUTANTS = [
      '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after'),
     ('no-auto-drain-work',
      ['devhold_test_list_auto_drain'],
-     '\tif (first)\n\t\tqueue_work(devhold_wq, &list->work);',
-     '\tif (0 && first)\n\t\tqueue_work(devhold_wq, &list->work);'),
+     '\tif (first && auto_drain)\n\t\tqueue_work(devhold_wq, &list->work);',
+     '\tif (0 && first && auto_drain)\n\t\tqueue_work(devhold_wq, &list->work);'),
     # defect 1: the push reads the list after publishing the entry
     ('push-reads-list-after-publish',
      ['devhold_test_list_push_publishes_last'],
-     '\t\ttrace_devhold_list_push(name, first);\n\t\treturn first;',
-     '\t\ttrace_devhold_list_push(name, first);\n'
-     '\t\treturn first && READ_ONCE(list->flags) != ~0U;'),
+     '\tif (first && auto_drain)\n\t\tqueue_work(devhold_wq, &list->work);',
+     '\tif (first && (READ_ONCE(list->flags) & DEVHOLD_LIST_AUTO_DRAIN))\n'
+     '\t\tqueue_work(devhold_wq, &list->work);'),
     # defect 2: an auto-drained list's teardown flushes its own work
     ('fini-flushes-own-work',
      ['devhold_test_list_auto_drain_frees_owner'],
@@ -101,14 +119,14 @@ MUTANTS = [
     # defect 8: a flush that does not queue the work itself
     ('flush-misses-unkicked-put',
      ['devhold_test_flush_unkicked_put'],
-     '\tqueue_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);',
-     '\tflush_delayed_work(&domain->work);'),
+     '\t\tqueue_delayed_work(devhold_wq, &domain->work, 0);\n\t\tflush_delayed_work(&domain->work);',
+     '\t\tflush_delayed_work(&domain->work);'),
     # v3 B1: kicks that steal a queued work from in front of a flush's
     # barrier (mod_delayed_work()), in the flush and in the put
     ('flush-kick-steals',
      ['devhold_test_flush_two_flushers'],
-     '\tqueue_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);',
-     '\tmod_delayed_work(devhold_wq, &domain->work, 0);\n\tflush_delayed_work(&domain->work);'),
+     '\t\tqueue_delayed_work(devhold_wq, &domain->work, 0);\n\t\tflush_delayed_work(&domain->work);',
+     '\t\tmod_delayed_work(devhold_wq, &domain->work, 0);\n\t\tflush_delayed_work(&domain->work);'),
     ('put-kick-steals',
      ['devhold_test_flush_late_kick'],
      '\tif (first)\n\t\tqueue_delayed_work(devhold_wq, &domain->work, 0);',
@@ -123,8 +141,9 @@ MUTANTS = [
     # defect 9: one lockdep class for every domain's SRCU
     ('one-srcu-class',
      ['devhold_test_barrier_nested_domains'],
-     '\terr = __init_srcu_struct_fast(&domain->srcu, domain->name, &domain->key);',
-     '\terr = init_srcu_struct_fast(&domain->srcu);'),
+     '\tlockdep_init_map(&domain->dep_map, domain->name, &domain->key, 0);',
+     '\t{\n\t\tstatic struct lock_class_key one;\n\n'
+     '\t\tlockdep_init_map(&domain->dep_map, domain->name, &one, 0);\n\t}'),
     # defect 10 (v3): a barrier in its own release section, which lockdep
     # knows of, waits for itself
     ('barrier-in-own-section-unseen',
@@ -137,8 +156,24 @@ MUTANTS = [
     # section; the VM's busted-cycle shows the cycle this annotation is for)
     ('section-not-a-lockdep-reader',
      ['devhold_test_barrier_waits'],
-     '\tsection->scp = srcu_read_lock_fast(&domain->srcu);\n\tlock_map_acquire_read(&domain->dep_map);',
-     '\tsection->scp = srcu_read_lock_fast(&domain->srcu);'),
+     '\tsection->scp = srcu_down_read_fast(&domain->srcu);\n\tlock_map_acquire_read(&domain->dep_map);',
+     '\tsection->scp = srcu_down_read_fast(&domain->srcu);'),
+    # v3: a section ended in another task drops lockdep's lock there (a
+    # report of lockdep's, which turns it off), or is left open (every
+    # barrier waits for it forever)
+    ('section-ended-elsewhere-drops-lockdep',
+     ['devhold_test_section_ended_elsewhere'],
+     '\t} else {\n\t\tlock_map_release(&domain->dep_map);\n\t}',
+     '\t}\n\tlock_map_release(&domain->dep_map);'),
+    # v3: in_task() does not tell a softirq from a hardirq
+    ('section-context-is-in-task',
+     ['devhold_test_section_ended_in_hardirq'],
+     '\t\t\t    section->context != devhold_context(),',
+     '\t\t\t    !section->context != !devhold_context(),'),
+    ('section-ended-elsewhere-left-open',
+     ['devhold_test_section_ended_elsewhere'],
+     '\t} else {\n\t\tlock_map_release(&domain->dep_map);\n\t}',
+     '\t\treturn;\n\t} else {\n\t\tlock_map_release(&domain->dep_map);\n\t}'),
     # design: release sections take no domain reference; the free waits
     # for them instead
     ('free-ignores-sections',

@@ -31,15 +31,32 @@ MUTANTS = [
      ['drm_test_module_wait_independent', 'drm_test_module_wait_for_held_device'],
      '\tif (!owner) {\n\t\tdevhold_domain_obj_add(drm_builtin_domain);',
      '\tif (true) {\n\t\tdevhold_domain_obj_add(drm_builtin_domain);'),
-    # A module that goes with live devices is not waited for.
-    ('gone-no-wait',
+    # v3: the going module waits for its live devices, under the module
+    # notifier (the v2 behaviour).
+    ('gone-waits',
      ['drm_test_module_gone_with_device'],
-     '\t\tdevhold_domain_wait_idle(md->domain);\n\t/* A drm_module_wait()',
-     '\t\t;\n\t/* A drm_module_wait()'),
-    # drm_module_wait() leaves without waking a going module that waits
-    # for it (DRM's own waker; the device wait's is devhold's).
-    ('no-waiter-wake-up',
-     ['drm_test_module_gone_waits_for_waiter'],
-     '\t\tWRITE_ONCE(md->waiters, md->waiters - 1);\n\twake_up_all(&drm_module_waitq);\n',
-     '\t\tWRITE_ONCE(md->waiters, md->waiters - 1);\n'),
+     '\t/* The domain\'s destroy WARNs about them and reports their holders. */\n',
+     '\tdevhold_domain_wait_idle(md->domain);\n'),
+    # v3: drm_module_wait() keeps no reference on the module's domain: the
+    # going module destroys it under the wait (and waits in its barrier).
+    ('waiter-keeps-nothing',
+     ['drm_test_module_gone_leaves_waiter'],
+     '\t\trefcount_inc(&md->ref);\n\t\tmd->waited = true;\n\t}\n'
+     '\tret = devhold_domain_wait_idle(md->domain);\n\tdrm_module_domain_put(md);\n',
+     '\t\tmd->waited = true;\n\t}\n\tret = devhold_domain_wait_idle(md->domain);\n'),
+    # v3 B1: holds never pin the module, also of a module that does not
+    # wait for its devices.
+    ('hold-never-pins',
+     ['drm_test_dev_hold_pins_nowait_module'],
+     '\t\t\t   driver->fops ? driver->fops->owner : NULL, gfp);',
+     '\t\t\t   NULL, gfp);'),
+    ('every-domain-counted',
+     ['drm_test_dev_hold_pins_nowait_module', 'drm_test_module_waits_after_devices'],
+     '\tmd = drm_module_domain_find(owner) ?: drm_module_domain_new(owner, false);',
+     '\tmd = drm_module_domain_find(owner) ?: drm_module_domain_new(owner, true);'),
+    # v3: a module that says it waits after it made devices is accepted.
+    ('waits-after-devices-accepted',
+     ['drm_test_module_waits_after_devices'],
+     '\t\treturn WARN(!md->waits,',
+     '\t\treturn WARN(0 && !md->waits,'),
 ]

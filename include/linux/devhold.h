@@ -69,7 +69,7 @@ struct devhold_release_section {
 	struct srcu_ctr __percpu *scp;
 	struct devhold_domain *domain;
 	struct task_struct *task;	/* current at the begin */
-	bool in_task;			/* begun in task context */
+	unsigned char context;		/* task, softirq or hardirq: 0, 1, 2 */
 };
 
 struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags);

@@ -212,6 +212,40 @@ static void devhold_test_going_owner(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
 }
 
+/*
+ * A module still in its module_init is not pinned (the loader frees it if
+ * its init fails, pinned or not); in a counted domain, which pins no
+ * module, its object is held all the same.
+ */
+static void devhold_test_coming_owner(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_test_domain(test);
+	struct module *owner = devhold_test_owner(test, MODULE_STATE_COMING);
+	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
+	struct devhold_domain *counted;
+	struct devhold *hold;
+
+	hold = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(hold), -EAGAIN);
+	if (!IS_ERR(hold))
+		devhold_put(hold);
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
+	KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
+
+	counted = devhold_domain_create("devhold-test-coming", DEVHOLD_DOMAIN_COUNTED);
+	KUNIT_ASSERT_NOT_NULL(test, counted);
+	hold = devhold_get(counted, &devhold_test_ops, obj, owner, GFP_KERNEL);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(hold));
+	if (!IS_ERR(hold)) {
+		KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 1);
+		KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
+		devhold_put(hold);
+	}
+	devhold_domain_destroy(counted);
+	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
+}
+
 static void devhold_test_device(struct kunit *test)
 {
 	struct devhold_domain *domain = devhold_test_domain(test);
@@ -656,6 +690,30 @@ static void devhold_test_wait_idle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, devhold_domain_objs(domain), 0);
 	devhold_domain_destroy(domain);
 	kfree(w);
+}
+
+/*
+ * The unload wait is unbounded: with a lock held (as far as lockdep knows),
+ * every other user of the lock would wait with it, so it is refused.
+ */
+static void devhold_test_wait_idle_locked(struct kunit *test)
+{
+	struct devhold_domain *domain = devhold_test_domain(test);
+	int misuse = atomic_read(&devhold_misuse);
+	static DEFINE_MUTEX(lock);
+	int ret;
+
+	devhold_test_need_lockdep(test);
+	mutex_lock(&lock);
+	kunit_warning_suppress(test) {
+		ret = devhold_domain_wait_idle(domain);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	mutex_unlock(&lock);
+	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	/* Without the lock, an idle domain's wait returns at once. */
+	KUNIT_EXPECT_EQ(test, devhold_domain_wait_idle(domain), 0);
 }
 
 /*
@@ -2355,6 +2413,260 @@ static void devhold_test_section_misuse(struct kunit *test)
 }
 
 /*
+ * A section begun in a softirq (a timer) and ended by a hardirq (a hard
+ * irq_work) that interrupted it, in the same task: another context, as
+ * much as another task.  The timer spins (at most 1 s) until the irq_work
+ * ran, then drops lockdep's lock the misused end left to it (the case's
+ * tidy-up).  Both are synced at the end; the data is the test's.
+ */
+struct devhold_test_level {
+	struct devhold_domain *domain;
+	struct devhold_release_section section;
+	struct irq_work iw;
+	struct timer_list timer;
+	struct completion done;
+	bool begun_in_softirq, ended_in_hardirq;
+	bool same_task;
+	bool ended;
+};
+
+static void devhold_test_level_sync(void *p)
+{
+	struct devhold_test_level *t = p;
+
+	timer_delete_sync(&t->timer);
+	irq_work_sync(&t->iw);
+}
+
+static void devhold_test_level_iw_fn(struct irq_work *iw)
+{
+	struct devhold_test_level *t = container_of(iw, struct devhold_test_level, iw);
+
+	t->ended_in_hardirq = in_hardirq();
+	t->same_task = t->section.task == current;
+	devhold_release_end(t->domain, &t->section);
+	WRITE_ONCE(t->ended, true);
+}
+
+static void devhold_test_level_timer_fn(struct timer_list *timer)
+{
+	struct devhold_test_level *t = timer_container_of(t, timer, timer);
+	unsigned long deadline = jiffies + HZ;
+
+	t->begun_in_softirq = in_serving_softirq() && !in_hardirq();
+	devhold_release_begin(t->domain, &t->section);
+	irq_work_queue(&t->iw);
+	while (!READ_ONCE(t->ended) && time_before(jiffies, deadline))
+		cpu_relax();
+	if (READ_ONCE(t->ended)) {
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+		lock_map_release(&t->domain->dep_map);
+#endif
+	}
+	complete(&t->done);
+}
+
+static void devhold_test_section_ended_in_hardirq(struct kunit *test)
+{
+	struct devhold_test_level *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int misuse = atomic_read(&devhold_misuse);
+	int lockdep_on = debug_locks;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->domain = devhold_test_domain(test);
+	init_completion(&t->done);
+	t->iw = IRQ_WORK_INIT_HARD(devhold_test_level_iw_fn);
+	timer_setup(&t->timer, devhold_test_level_timer_fn, 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_level_sync, t));
+	/* The WARN of the irq_work, in whatever task the timer interrupted. */
+	kunit_info(test, "kreport: expect 1 at devhold_release_end\n");
+	mod_timer(&t->timer, jiffies + 1);
+	if (!wait_for_completion_timeout(&t->done, WAIT)) {
+		kunit_info(test, "kreport: end\n");
+		KUNIT_FAIL_AND_ABORT(test, "the timer did not run");
+	}
+	kunit_info(test, "kreport: end\n");
+	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(t->ended), "the irq_work did not run in the timer");
+	KUNIT_EXPECT_TRUE(test, t->begun_in_softirq);
+	KUNIT_EXPECT_TRUE(test, t->ended_in_hardirq);
+	/* On PREEMPT_RT the timer's thread may be preempted meanwhile. */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		KUNIT_EXPECT_TRUE(test, t->same_task);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&devhold_misuse), misuse + 1,
+			    "a section begun in a softirq and ended in a hardirq was not reported");
+	KUNIT_EXPECT_NULL(test, t->section.domain);
+	KUNIT_EXPECT_EQ(test, devhold_release_barrier(t->domain), 0);
+	KUNIT_EXPECT_EQ(test, debug_locks, lockdep_on);
+}
+
+/*
+ * A put callback that runs a release section of its own domain, finished
+ * by the flush of the domain's destroy: the domain is dead by then, but
+ * the hold keeps it, so that section is no misuse.  The release work is
+ * held in an earlier put until the destroy has begun.  The data is left
+ * to the work and the thread should they hang.
+ */
+struct devhold_test_sectioned {
+	struct devhold_test_obj obj;	/* first: devhold_test_get() */
+	struct devhold_domain *domain;
+};
+
+static void devhold_test_sectioned_put(void *p)
+{
+	struct devhold_test_sectioned *o = p;
+	struct devhold_release_section section = {};
+
+	devhold_release_begin(o->domain, &section);
+	devhold_test_put(&o->obj);
+	devhold_release_end(o->domain, &section);
+}
+
+static const struct devhold_ops devhold_test_sectioned_ops = {
+	.get = devhold_test_get,
+	.put = devhold_test_sectioned_put,
+};
+
+struct devhold_test_dead_put {
+	struct devhold_domain *domain;
+	struct devhold_test_obj blocker;
+	struct completion entered, go;
+	struct devhold_test_sectioned sectioned;
+	struct completion destroyed;
+};
+
+static int devhold_test_destroyer_fn(void *p)
+{
+	struct devhold_test_dead_put *t = p;
+
+	devhold_domain_destroy(t->domain);
+	kthread_complete_and_exit(&t->destroyed, 0);
+}
+
+static void devhold_test_destroy_runs_sectioned_put(struct kunit *test)
+{
+	int misuse = atomic_read(&devhold_misuse);
+	struct devhold *blocker, *sectioned;
+	struct devhold_test_dead_put *t;
+	unsigned long deadline;
+
+	t = kzalloc_obj(*t);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	init_completion(&t->entered);
+	init_completion(&t->go);
+	init_completion(&t->destroyed);
+	init_completion(&t->blocker.put_done);
+	init_completion(&t->sectioned.obj.put_done);
+	t->blocker.put_entered = &t->entered;
+	t->blocker.put_go = &t->go;
+	t->domain = devhold_domain_create("devhold-test-dead-put", 0);
+	t->sectioned.domain = t->domain;
+	blocker = t->domain ? devhold_get(t->domain, &devhold_test_ops, &t->blocker,
+					  NULL, GFP_KERNEL) : ERR_PTR(-ENOMEM);
+	sectioned = IS_ERR(blocker) ? blocker :
+		    devhold_get(t->domain, &devhold_test_sectioned_ops, &t->sectioned,
+				NULL, GFP_KERNEL);
+	if (IS_ERR(sectioned)) {
+		if (!IS_ERR(blocker))
+			devhold_put(blocker);
+		devhold_domain_destroy(t->domain);
+		kfree(t);
+		KUNIT_FAIL_AND_ABORT(test, "cannot set up");
+	}
+	devhold_put(blocker);
+	if (!wait_for_completion_timeout(&t->entered, WAIT))
+		KUNIT_FAIL_AND_ABORT(test, "the blocking put did not run");
+	devhold_put(sectioned);
+	if (IS_ERR(kthread_run(devhold_test_destroyer_fn, t, "devhold-test"))) {
+		complete(&t->go);
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the thread");
+	}
+	/* The holds keep the domain: its dead flag may be read. */
+	deadline = jiffies + WAIT;
+	while (!READ_ONCE(t->domain->dead) && time_before(jiffies, deadline))
+		schedule_timeout_uninterruptible(1);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(t->domain->dead));
+	complete(&t->go);
+	if (!wait_for_completion_timeout(&t->destroyed, WAIT))
+		KUNIT_FAIL_AND_ABORT(test, "the destroy hangs");
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->sectioned.obj.puts), 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&devhold_misuse), misuse,
+			    "a put callback's section during the destroy was reported");
+	kfree(t);
+}
+
+/*
+ * A section ended in another task is reported with a WARN and its SRCU
+ * read section is ended, so that a barrier does not wait for it forever;
+ * lockdep's lock stays with the task that began it, and the end does not
+ * turn lockdep off.  The thread then drops that lock itself (the case's
+ * tidy-up, so that lockdep stays on for the cases after it) and runs the
+ * barrier.  The thread's data is left to it should it hang.
+ */
+struct devhold_test_elsewhere {
+	struct devhold_domain *domain;
+	struct devhold_release_section section;
+	struct completion begun, ended, done;
+	int barrier;
+};
+
+static int devhold_test_elsewhere_fn(void *p)
+{
+	struct devhold_test_elsewhere *t = p;
+
+	devhold_release_begin(t->domain, &t->section);
+	complete(&t->begun);
+	wait_for_completion(&t->ended);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lock_map_release(&t->domain->dep_map);
+#endif
+	t->barrier = devhold_release_barrier(t->domain);
+	kthread_complete_and_exit(&t->done, 0);
+}
+
+static void devhold_test_section_ended_elsewhere(struct kunit *test)
+{
+	int misuse = atomic_read(&devhold_misuse);
+	int lockdep_on = debug_locks;
+	struct devhold_test_elsewhere *t;
+	struct task_struct *thread;
+
+	/* Shared with the thread: freed once it is done. */
+	t = kzalloc_obj(*t);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	init_completion(&t->begun);
+	init_completion(&t->ended);
+	init_completion(&t->done);
+	t->domain = devhold_domain_create("devhold-test-elsewhere", 0);
+	if (!t->domain) {
+		kfree(t);
+		KUNIT_FAIL_AND_ABORT(test, "cannot create the domain");
+	}
+	thread = kthread_run(devhold_test_elsewhere_fn, t, "devhold-test");
+	if (IS_ERR(thread)) {
+		devhold_domain_destroy(t->domain);
+		kfree(t);
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the thread");
+	}
+	if (!wait_for_completion_timeout(&t->begun, WAIT))
+		KUNIT_FAIL_AND_ABORT(test, "the thread did not begin its section");
+	kunit_warning_suppress(test) {
+		devhold_release_end(t->domain, &t->section);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	KUNIT_EXPECT_NULL(test, t->section.domain);
+	KUNIT_EXPECT_EQ_MSG(test, debug_locks, lockdep_on,
+			    "ending a section in another task turned lockdep off");
+	complete(&t->ended);
+	if (!wait_for_completion_timeout(&t->done, WAIT))
+		KUNIT_FAIL_AND_ABORT(test, "a barrier waits for a section ended in another task");
+	KUNIT_EXPECT_EQ(test, t->barrier, 0);
+	KUNIT_EXPECT_EQ(test, debug_locks, lockdep_on);
+	devhold_domain_destroy(t->domain);
+	kfree(t);
+}
+
+/*
  * Each place that initialises lists, and each domain, gives its work item
  * a lockdep class of its own, so that a free callback or a put callback
  * may flush the work of another list or domain without a false recursion
@@ -2398,6 +2710,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_get_put_balance),
 	KUNIT_CASE(devhold_test_null_owner),
 	KUNIT_CASE(devhold_test_going_owner),
+	KUNIT_CASE(devhold_test_coming_owner),
 	KUNIT_CASE(devhold_test_device),
 	KUNIT_CASE(devhold_test_put_hardirq),
 	KUNIT_CASE(devhold_test_put_softirq),
@@ -2410,6 +2723,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_barrier_in_release_section),
 	KUNIT_CASE(devhold_test_wait_idle),
 	KUNIT_CASE(devhold_test_wait_idle_holds),
+	KUNIT_CASE(devhold_test_wait_idle_locked),
 	KUNIT_CASE(devhold_test_list_contexts),
 	KUNIT_CASE(devhold_test_list_auto_drain),
 	KUNIT_CASE(devhold_test_list_zombie),
@@ -2440,6 +2754,9 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_work_classes),
 	KUNIT_CASE(devhold_test_sections_out_of_order),
 	KUNIT_CASE(devhold_test_section_misuse),
+	KUNIT_CASE(devhold_test_section_ended_elsewhere),
+	KUNIT_CASE(devhold_test_section_ended_in_hardirq),
+	KUNIT_CASE(devhold_test_destroy_runs_sectioned_put),
 	{}
 };
 

@@ -136,7 +136,8 @@ impl Domain {
     ///
     /// `owner` is the module whose code runs when `dev` is released, or
     /// [`None`] for built-in code. Fails with [`ENODEV`] when `owner` is going
-    /// away.
+    /// away, and with [`EAGAIN`] when it is still in its module init (unless
+    /// the domain is counted).
     ///
     /// Any context `flags` allows, but NMI.
     pub fn hold_device(
@@ -149,7 +150,7 @@ impl Domain {
 
         // SAFETY: By the type invariants the domain is live; `dev` is a valid
         // device, which the C side takes a reference on; `owner` is null or a
-        // module, which the C side pins and refuses when it is going.
+        // module, which the C side pins, or refuses when it is going or coming.
         let hold = from_err_ptr(unsafe {
             bindings::devhold_get_device(self.as_raw(), dev.as_raw(), owner, flags.as_raw())
         })?;

@@ -2,9 +2,10 @@
 /*
  * KUnit tests for the device count of DRM driver modules (drm_drv.c): each
  * module counts its devices until the end of their release,
- * drm_module_wait() waits for them, drm_module_gone() reports and waits for
- * devices a going module left, and drm_dev_hold() holds a device without
- * pinning its driver module.
+ * drm_module_wait() waits for them, drm_module_gone() reports the devices
+ * a going module left without waiting for them, and drm_dev_hold() holds a
+ * device without pinning its driver module when that module's exit waits
+ * (drm_module_waits_for_devices()), and pins the module otherwise.
  *
  * A wait must end within a second of the release it waits for: a wait that
  * missed its wake-up still ends, at the end of one of its report periods
@@ -116,7 +117,7 @@ drm_devhold_test_owned_dev(struct kunit *test, enum module_state state,
 {
 	return drm_devhold_test_dev(test,
 				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-								  state),
+								  state, true),
 				    parent);
 }
 
@@ -381,9 +382,9 @@ static void drm_test_module_wait_independent(struct kunit *test)
 
 	/* Two drivers of two modules, their devices on one parent. */
 	driver_a = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-						 MODULE_STATE_LIVE);
+						 MODULE_STATE_LIVE, true);
 	driver_b = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-						 MODULE_STATE_LIVE);
+						 MODULE_STATE_LIVE, true);
 	parent = drm_kunit_helper_alloc_device(test);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
 	a = drm_kunit_helper_alloc_drm_device_with_driver(test, parent, struct drm_devhold_test_dev,
@@ -439,37 +440,33 @@ static void drm_test_module_wait_from_release(struct kunit *test)
 }
 
 /*
- * A module that goes with a device still alive (its exit did not wait) is
- * reported, and its going waits for the device.
+ * A module that says it waits for its devices goes with one still alive
+ * (its exit did not wait): reported, with the device's holders, and gone
+ * at once: nothing waits under the module notifier.  The device's release
+ * later touches only its domain, which its count keeps.
  */
 static void drm_test_module_gone_with_device(struct kunit *test)
 {
-	struct drm_devhold_test_seen *seen;
+	int misuse = atomic_read(&devhold_misuse);
 	struct drm_devhold_test_thread *gone;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
 	struct module *owner;
-	bool ended;
 
 	d = drm_devhold_test_owned_dev(test, MODULE_STATE_LIVE, &parent);
-	seen = drm_devhold_test_seen(test, d);
 	owner = drm_devhold_test_owner(d);
 	drm_dev_get(&d->drm);
 	drm_kunit_helper_free_device(test, parent);
 
-	/* The going thread's WARN about the device still alive. */
-	kunit_info(test, "kreport: expect 1 at drm_module_gone\n");
+	/* The going thread's WARN: its domain destroyed with the device counted. */
+	kunit_info(test, "kreport: expect 1 at devhold_domain_destroy\n");
 	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
-	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_sleeps(gone, TASK_IDLE),
-			      "the module does not wait for its device");
-	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_blocked(gone),
-			      "the module went while its device is alive");
-	drm_dev_put(&d->drm);
-	ended = drm_devhold_test_ended(gone);
+	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_done(gone),
+			      "the module's going waits for its device");
 	kunit_info(test, "kreport: end\n");
-	KUNIT_ASSERT_TRUE(test, ended);
 	KUNIT_EXPECT_EQ(test, gone->ret, 1);
-	drm_devhold_test_prompt(test, gone, seen->released, "the device's release");
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	drm_dev_put(&d->drm);
 	/* Gone and forgotten: a second time finds nothing. */
 	KUNIT_EXPECT_EQ(test, drm_module_gone(owner), 0);
 }
@@ -490,13 +487,14 @@ static long drm_devhold_test_section_fn(void *p)
 
 /*
  * A module that goes while a drm_module_wait() of it is still on its way
- * out (past the device count, in its release barrier) waits for that wait
- * to leave, and is woken when it does: within a second of the release
- * section's end that held the barrier.
+ * out (past the device count, in its release barrier) does not wait for
+ * it: the wait keeps the module's domain, and destroys it when it leaves,
+ * within a second of the release section's end that held its barrier.
  */
-static void drm_test_module_gone_waits_for_waiter(struct kunit *test)
+static void drm_test_module_gone_leaves_waiter(struct kunit *test)
 {
 	struct drm_devhold_test_thread *section, *wait, *gone;
+	int misuse = atomic_read(&devhold_misuse);
 	struct drm_devhold_test_gate *gate;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
@@ -513,22 +511,22 @@ static void drm_test_module_gone_waits_for_waiter(struct kunit *test)
 	kref_get(&gate->ref);		/* the thread's */
 	section = drm_devhold_test_run(test, drm_devhold_test_section_fn, gate);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&gate->entered, WAIT));
-	/* No device is left: the wait sleeps in the barrier, a waiter of the module. */
+	/* No device is left: the wait sleeps in the barrier, a user of the domain. */
 	wait = drm_devhold_test_run(test, drm_devhold_test_wait_fn, owner);
 	KUNIT_ASSERT_TRUE_MSG(test, drm_devhold_test_sleeps(wait, TASK_UNINTERRUPTIBLE),
 			      "drm_module_wait() does not wait for a running release section");
 	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
-	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_sleeps(gone, TASK_UNINTERRUPTIBLE),
-			      "the module does not wait for a drm_module_wait() of it");
+	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_done(gone),
+			      "the module's going waits for a drm_module_wait() of it");
+	KUNIT_EXPECT_EQ(test, gone->ret, 0);
+	KUNIT_EXPECT_FALSE(test, completion_done(&wait->done));
 	end = ktime_get();
 	complete_all(&gate->go);
 	KUNIT_ASSERT_TRUE(test, drm_devhold_test_ended(wait));
-	KUNIT_ASSERT_TRUE_MSG(test, drm_devhold_test_ended(gone),
-			      "the module's going was not woken when the wait left");
 	KUNIT_EXPECT_EQ(test, wait->ret, 0);
-	KUNIT_EXPECT_EQ(test, gone->ret, 0);
-	drm_devhold_test_prompt(test, gone, end, "the release section's end");
+	drm_devhold_test_prompt(test, wait, end, "the release section's end");
 	KUNIT_EXPECT_TRUE(test, drm_devhold_test_done(section));
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse);
 }
 
 static void drm_test_module_gone_clean(struct kunit *test)
@@ -546,10 +544,12 @@ static void drm_test_module_gone_clean(struct kunit *test)
 
 /*
  * Take and drop a hold on a device of @driver: the device is pinned while
- * it is held and unpinned after the deferred put; the driver module never.
+ * it is held and unpinned after the deferred put; the driver module
+ * @pins times while it is held (a module that does not wait for its
+ * devices), and never after.
  */
 static void drm_devhold_test_hold_cycle(struct kunit *test,
-					const struct drm_driver *driver)
+					const struct drm_driver *driver, int pins)
 {
 	struct drm_devhold_test_dev *d;
 	struct devhold_domain *domain;
@@ -567,35 +567,140 @@ static void drm_devhold_test_hold_cycle(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, kref_read(&d->drm.ref), refs + 1);
 	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), holds + 1);
 	if (driver->fops)
-		KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), 0);
+		KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), pins);
 
 	drm_dev_unhold(hold);
 	devhold_domain_flush(domain);
 	KUNIT_EXPECT_EQ(test, kref_read(&d->drm.ref), refs);
 	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), holds);
+	if (driver->fops)
+		KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), 0);
 }
 
+/* A module whose exit waits for its devices is not pinned by a hold. */
 static void drm_test_dev_hold_pins_device_only(struct kunit *test)
 {
 	drm_devhold_test_hold_cycle(test,
 				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-								  MODULE_STATE_LIVE));
+								  MODULE_STATE_LIVE, true),
+				    0);
+}
+
+/*
+ * A module that does not say its exit waits for its devices is pinned by
+ * each hold, as a reference on its device must (without
+ * CONFIG_MODULE_UNLOAD nothing counts module references).
+ */
+static void drm_test_dev_hold_pins_nowait_module(struct kunit *test)
+{
+	drm_devhold_test_hold_cycle(test,
+				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+								  MODULE_STATE_LIVE, false),
+				    IS_ENABLED(CONFIG_MODULE_UNLOAD) ? 1 : 0);
 }
 
 static void drm_test_dev_hold_null_fops(struct kunit *test)
 {
-	drm_devhold_test_hold_cycle(test, &drm_devhold_test_driver);
+	drm_devhold_test_hold_cycle(test, &drm_devhold_test_driver, 0);
 }
 
 /*
- * A device of a module being unloaded can still be held: the module's exit
- * waits for it.
+ * A device of a module being unloaded can still be held when the module's
+ * exit waits for it; not when it does not (the pin would fail).
  */
 static void drm_test_dev_hold_going_module(struct kunit *test)
 {
+	const struct drm_driver *nowait;
+	struct drm_devhold_test_dev *d;
+	struct device *parent;
+
 	drm_devhold_test_hold_cycle(test,
 				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-								  MODULE_STATE_GOING));
+								  MODULE_STATE_GOING, true),
+				    0);
+
+	nowait = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+					       MODULE_STATE_GOING, false);
+	d = drm_devhold_test_dev(test, nowait, &parent);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(drm_dev_hold(&d->drm, GFP_KERNEL)), -ENODEV);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(nowait), 0);
+}
+
+/*
+ * A device of a module still in its init (a probe that init triggers) can
+ * be held when the module waits for its devices; not when it does not: its
+ * loader frees it if its init fails, pinned or not.
+ */
+static void drm_test_dev_hold_coming_module(struct kunit *test)
+{
+	const struct drm_driver *nowait;
+	struct drm_devhold_test_dev *d;
+	struct device *parent;
+
+	drm_devhold_test_hold_cycle(test,
+				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+								  MODULE_STATE_COMING, true),
+				    0);
+
+	nowait = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+					       MODULE_STATE_COMING, false);
+	d = drm_devhold_test_dev(test, nowait, &parent);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(drm_dev_hold(&d->drm, GFP_KERNEL)), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(nowait), 0);
+}
+
+/*
+ * A module that does not wait for its devices goes with one alive (a plain
+ * reference): reported the same way, not waited for.
+ */
+static void drm_test_module_gone_nowait_with_device(struct kunit *test)
+{
+	int misuse = atomic_read(&devhold_misuse);
+	struct drm_devhold_test_thread *gone;
+	const struct drm_driver *driver;
+	struct drm_devhold_test_dev *d;
+	struct device *parent;
+	struct module *owner;
+
+	driver = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+					       MODULE_STATE_LIVE, false);
+	d = drm_devhold_test_dev(test, driver, &parent);
+	owner = drm_devhold_test_owner(d);
+	drm_dev_get(&d->drm);
+	drm_kunit_helper_free_device(test, parent);
+
+	kunit_info(test, "kreport: expect 1 at devhold_domain_destroy\n");
+	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
+	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_done(gone),
+			      "the module's going waits for its device");
+	kunit_info(test, "kreport: end\n");
+	KUNIT_EXPECT_EQ(test, gone->ret, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	drm_dev_put(&d->drm);
+}
+
+/*
+ * A module that says it waits after it made devices is refused with a
+ * WARN: they stay in the domain that pins the module.
+ */
+static void drm_test_module_waits_after_devices(struct kunit *test)
+{
+	const struct drm_driver *driver;
+	struct drm_devhold_test_dev *d;
+	struct device *parent;
+	struct module *owner;
+	int ret;
+
+	driver = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+					       MODULE_STATE_LIVE, false);
+	d = drm_devhold_test_dev(test, driver, &parent);
+	owner = drm_devhold_test_owner(d);
+	kunit_warning_suppress(test) {
+		ret = drm_module_waits_for_devices(owner);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	drm_devhold_test_hold_cycle(test, driver, IS_ENABLED(CONFIG_MODULE_UNLOAD) ? 1 : 0);
 }
 
 static struct kunit_case drm_devhold_tests[] = {
@@ -605,11 +710,15 @@ static struct kunit_case drm_devhold_tests[] = {
 	KUNIT_CASE(drm_test_module_wait_independent),
 	KUNIT_CASE(drm_test_module_wait_from_release),
 	KUNIT_CASE(drm_test_module_gone_with_device),
-	KUNIT_CASE(drm_test_module_gone_waits_for_waiter),
+	KUNIT_CASE(drm_test_module_gone_nowait_with_device),
+	KUNIT_CASE(drm_test_module_gone_leaves_waiter),
 	KUNIT_CASE(drm_test_module_gone_clean),
+	KUNIT_CASE(drm_test_module_waits_after_devices),
 	KUNIT_CASE(drm_test_dev_hold_pins_device_only),
+	KUNIT_CASE(drm_test_dev_hold_pins_nowait_module),
 	KUNIT_CASE(drm_test_dev_hold_null_fops),
 	KUNIT_CASE(drm_test_dev_hold_going_module),
+	KUNIT_CASE(drm_test_dev_hold_coming_module),
 	{}
 };
 

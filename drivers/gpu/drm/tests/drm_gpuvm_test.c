@@ -135,7 +135,7 @@ static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
 	init_completion(&t->in_free);
 	init_completion(&t->go);
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_gpuvm_test_driver,
-						  state);
+						  state, true);
 	/* Before it goes, the stand-in module's exit waits for its devices. */
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_gpuvm_test_module_exit,
 							   t->driver->fops->owner));

@@ -207,7 +207,7 @@ static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 	init_completion(&t->released);
 	/* The provider driver, owned by a stand-in module in @state. */
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_pagemap_test_driver,
-						  state);
+						  state, true);
 	/* Before it goes, the stand-in module's exit waits for its devices. */
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_pagemap_test_module_exit,
 							   t->driver->fops->owner));

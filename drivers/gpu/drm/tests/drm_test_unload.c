@@ -11,9 +11,13 @@
  * holds on the drm_device with drm_dev_hold(), the way a peer device keeps
  * a drm_pagemap of this one.
  *
- * Its module exit waits for its device with drm_module_wait(), unless the
- * parameter nowait is set: the broken control of the harness, which DRM's
- * check of going modules must report.
+ * Its module init says that its exit waits for its device
+ * (drm_module_waits_for_devices()), and its exit does with drm_module_wait(),
+ * unless the parameter nowait is set: holds on the device then pin the
+ * module, as for every driver that does not wait.  With leak set too, the
+ * probe takes a device reference it never drops: the broken control of the
+ * harness, a module that goes with its device alive, which DRM's check of
+ * going modules must report, without waiting under the module notifier.
  */
 
 #include <linux/module.h>
@@ -36,7 +40,11 @@
 
 static bool nowait;
 module_param(nowait, bool, 0444);
-MODULE_PARM_DESC(nowait, "broken control: module exit does not wait for the device");
+MODULE_PARM_DESC(nowait, "module exit does not wait for the device: holds pin the module");
+
+static bool leak;
+module_param(leak, bool, 0444);
+MODULE_PARM_DESC(leak, "broken control (with nowait): a device reference that is never dropped");
 
 struct dtu_device {
 	struct drm_device drm;
@@ -127,6 +135,8 @@ static int dtu_probe(struct platform_device *pdev)
 		drm_gpuvm_put(dtu->vm);
 		return ret;
 	}
+	if (leak)
+		drm_dev_get(&dtu->drm);	/* never put */
 	dtu->data.owner = THIS_MODULE;
 	dtu->data.hold = dtu_hold;
 	platform_set_drvdata(pdev, &dtu->data);
@@ -140,6 +150,9 @@ static void dtu_remove(struct platform_device *pdev)
 
 	drm_dev_unregister(&dtu->drm);
 	drm_gpuvm_put(dtu->vm);
+	/* An exit that does not wait for the device frees the VM here. */
+	if (nowait)
+		drm_gpuvm_flush_deferred(&dtu->drm);
 }
 
 static struct platform_driver dtu_platform_driver = {
@@ -156,6 +169,13 @@ static int __init dtu_init(void)
 {
 	int ret;
 
+	if (!nowait) {
+		ret = drm_module_waits_for_devices(THIS_MODULE);
+		if (ret)
+			return ret;
+	} else {
+		pr_warn("nowait: the module exit does not wait for its device\n");
+	}
 	ret = platform_driver_register(&dtu_platform_driver);
 	if (ret)
 		return ret;

@@ -10,13 +10,16 @@
 //! release run this module's code (`GpuVm::<TestVm>`'s free, the drop of the
 //! device data).
 //!
-//! Its module exit waits for its DRM devices through [`drm::ModuleWait`], the
-//! guard that `kernel::drm_module_platform_driver!` gives Tyr, unless the
-//! parameter `nowait` is set: the broken control of the harness, which DRM's
-//! check of going modules must report. So that `nowait` can leave the guard
-//! out, the module is declared with `module_driver!` and a guard of its own
-//! rather than with `drm_module_platform_driver!`, which expands to the same
-//! with `drm::ModuleWait`.
+//! Its module says that its exit waits for its DRM devices, and waits, through
+//! [`drm::ModuleWait`], the guard that `kernel::drm_module_platform_driver!`
+//! gives Tyr, unless the parameter `nowait` is set: a hold would then pin the
+//! module, so the probe takes none. With `leak` too, the probe takes a device
+//! reference it never drops: the broken control of the harness, a module that
+//! goes with its device alive, which DRM's check of going modules must
+//! report. So that `nowait` can leave the guard out, the module is declared
+//! with `module_driver!` and a guard of its own rather than with
+//! `drm_module_platform_driver!`, which expands to the same with
+//! `drm::ModuleWait`.
 
 use kernel::{
     devhold::Hold,
@@ -117,10 +120,12 @@ impl DriverGpuVm for TestVm {
 
 #[pin_data]
 struct TestData<'bound> {
-    /// A kernel VM while bound, as drivers create at probe.
-    _vm: UniqueRefGpuVm<TestVm>,
-    /// A hold of the device while bound, put from the devhold worker at unbind.
-    _hold: Hold<TestDevice>,
+    /// A kernel VM while bound, as drivers create at probe (none with `nowait`).
+    _vm: Option<UniqueRefGpuVm<TestVm>>,
+    /// A hold of the device while bound, put from the devhold worker at unbind (none with
+    /// `nowait`: it would pin the module, and fail with `EAGAIN` while the module is still in
+    /// its init, where the probe runs).
+    _hold: Option<Hold<TestDevice>>,
     _reg: drm::Registration<'bound, TestDriver>,
 }
 
@@ -153,16 +158,31 @@ impl platform::Driver for TestDriver {
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let drm = drm::UnregisteredDevice::<Self>::new(pdev, Ok(Released))?;
         let r_obj = gem::shmem::Object::<TestObject>::new(&drm, 4096, Default::default(), ())?;
-        let vm = GpuVm::new::<Error, _>(
-            c"drm_test_unload_rs",
-            &drm,
-            &*r_obj,
-            0..1 << 30,
-            0..0,
-            TestVm,
-        )?;
+        let nowait = module_parameters::nowait.value();
+        // Without the wait, nothing keeps the module for the VM's free, which runs its code
+        // from a worker after the unbind: no VM then.
+        let vm = if nowait {
+            None
+        } else {
+            Some(GpuVm::new::<Error, _>(
+                c"drm_test_unload_rs",
+                &drm,
+                &*r_obj,
+                0..1 << 30,
+                0..0,
+                TestVm,
+            )?)
+        };
 
-        let hold = drm.hold(GFP_KERNEL)?;
+        let hold = if nowait {
+            if module_parameters::leak.value() {
+                // The broken control: a device reference that is never dropped.
+                core::mem::forget(kernel::sync::aref::ARef::<TestDevice>::from(&*drm));
+            }
+            None
+        } else {
+            Some(drm.hold(GFP_KERNEL)?)
+        };
 
         // SAFETY: The registration is kept in the driver data, dropped when the device is
         // unbound; it is never forgotten.
@@ -202,7 +222,11 @@ kernel::module_driver!(<T>, platform::Adapter<T>, guard: Guard, {
     params: {
         nowait: bool {
             default: false,
-            description: "broken control: module exit does not wait for the device",
+            description: "module exit does not wait for the device: holds pin the module",
+        },
+        leak: bool {
+            default: false,
+            description: "broken control (with nowait): a device reference never dropped",
         },
     },
 });

@@ -5,8 +5,8 @@
 # variant of the test modules and must make the kernel report it: an oops
 # in the unloaded provider's code (nopin, nobarrier), module_put()'s
 # refcount WARN (ignored_get), lockdep's report of a barrier cycle across
-# domains (cycle), DRM's WARN about a module that goes with devices alive
-# (drm_nowait, drm_rs_nowait).  The harness (vm/run.sh with
+# domains (cycle), the WARN of DRM's check of a module that goes with a
+# device alive, which does not wait for it (drm_nowait, drm_rs_nowait).  The harness (vm/run.sh with
 # VM_EXPECT_FAILURE, the table in devtools/vm.sh) boots a kernel per
 # control and fails unless the control's own report comes and no other: a
 # test that cannot fail proves nothing.  The check here only decides when
@@ -58,16 +58,19 @@ nobarrier)
 	ctl drop
 	;;
 drm_nowait)
-	# A DRM driver whose module exit does not wait for its devices: DRM's
-	# check of going modules must report it (it then waits, so that no
-	# release runs freed code).
-	report='WARNING: .*drivers/gpu/drm/drm_drv\.c'
-	run modprobe drm_test_unload nowait=1 &&
-	run modprobe test_devhold_holder provider=drm_test_unload &&
-	ctl take 4 &&
-	{ run rmmod drm_test_unload & } &&
-	until_true 15 'dmesg | grep -q "drm_test_unload goes with"' &&
-	ctl drop
+	# A DRM driver whose module exit does not wait for its devices, with
+	# a device reference that is never dropped: the module goes, and DRM's
+	# check of going modules must report it (the WARN of the destroy of
+	# its domain, which names the device's holders) without waiting for
+	# the device under the module notifier: a module that registers a
+	# notifier, then any other module, load and unload after it.
+	report='WARNING: .*lib/devhold\.c'
+	run modprobe drm_test_unload nowait=1 leak=1 &&
+	run rmmod drm_test_unload &&
+	dmesg | grep -q "drm_test_unload goes with 1 devices alive" &&
+	run modprobe test_devhold_holder notifier=1 &&
+	run modprobe $P &&
+	run rmmod $P test_devhold_holder
 	;;
 cycle)
 	# Barriers of two domains, each inside a release section of the
@@ -78,13 +81,13 @@ cycle)
 	;;
 drm_rs_nowait)
 	# The same with the Rust DRM driver, whose exit lacks its ModuleWait.
-	report='WARNING: .*drivers/gpu/drm/drm_drv\.c'
-	run modprobe test_devhold_holder provider=drm_test_unload_rs create=1 drm=1 &&
-	run modprobe drm_test_unload_rs nowait=1 &&
-	ctl take 4 &&
-	{ run rmmod drm_test_unload_rs & } &&
-	until_true 15 'dmesg | grep -q "drm_test_unload_rs goes with"' &&
-	ctl drop
+	report='WARNING: .*lib/devhold\.c'
+	run modprobe test_devhold_holder provider=drm_test_unload_rs create=1 notifier=1 &&
+	run modprobe drm_test_unload_rs nowait=1 leak=1 &&
+	run rmmod drm_test_unload_rs &&
+	dmesg | grep -q "drm_test_unload_rs goes with 1 devices alive" &&
+	run modprobe $P &&
+	run rmmod $P
 	;;
 *)
 	echo "not ok 1 unknown control '$1'"

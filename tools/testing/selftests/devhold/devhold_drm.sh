@@ -14,10 +14,14 @@
 #     the holder after devhold.wait_warn_secs, and completes when the hold
 #     is dropped (its put runs from the devhold worker), within a bound of
 #     the drop that a wait which missed its wake-up (and ended at the end
-#     of a report period) exceeds.
+#     of a report period) exceeds;
+#  3. (C driver) a driver whose exit does not wait (nowait=1: its init
+#     does not say it waits) keeps the pinning model: each hold pins its
+#     module, rmmod fails "in use" while one is out, and succeeds once
+#     they are put.
 #
-# With CONFIG_DEVHOLD_DEBUG_DELAY both run twice: without and with the
-# random release delay.
+# With CONFIG_DEVHOLD_DEBUG_DELAY cases 1 and 2 run twice: without and with
+# the random release delay.
 #
 # Usage: devhold_drm.sh [DRIVER]: drm_test_unload (C, the default) or
 # drm_test_unload_rs (Rust: a Rust DRM driver's module exit waits through
@@ -150,19 +154,50 @@ cases() {	# SUFFIX
 		"rmmod waits for a foreign hold, reports it, completes after its put$1"
 }
 
+# 3. A driver that does not wait: holds pin its module.
+nowait_pins() {
+	local refs out rc=0
+	run modprobe $D nowait=1 || return 1
+	run modprobe test_devhold_holder provider=$D || { cleanup; return 1; }
+	ctl take 4 || rc=1
+	[ "$(hstat held)" = 4 ] || { diag "held $(hstat held)"; rc=1; }
+	refs=$(cat /sys/module/$D/refcnt)
+	[ "$refs" = 4 ] || { diag "module references while held: $refs, not 4"; rc=1; }
+	if out=$(rmmod $D 2>&1); then
+		diag "rmmod succeeded with 4 holds pinning the module"
+		rc=1
+	else
+		case $out in *"in use"*) ;; *) diag "rmmod: $out"; rc=1 ;; esac
+	fi
+	if loaded $D; then
+		ctl drop && ctl wait || rc=1
+		refs=$(cat /sys/module/$D/refcnt)
+		[ "$refs" = 0 ] || { diag "module references after the puts: $refs"; rc=1; }
+		run rmmod $D || rc=1
+	fi
+	cleanup || rc=1
+	return $rc
+}
+
 delay=/sys/module/devhold/parameters/debug_delay
+n=3
+[ $D = drm_test_unload ] || n=2
 echo "TAP version 13"
 if [ -w $delay ]; then
 	# DEVHOLD_DEBUG_DELAY: off, then every deferred release delayed 1-4 s.
-	echo "1..4"
+	echo "1..$((n + 2))"
 	echo 0 > $delay
 	cases ""
 	echo 1 > $delay
 	cases " (release delay)"
 	echo 0 > $delay
 else
-	echo "1..2"
+	echo "1..$n"
 	cases ""
+fi
+if [ $n = 3 ]; then
+	if nowait_pins; then rc=0; else rc=1; fi
+	result $((ntest + 1)) $rc "a driver that does not wait: holds pin its module"
 fi
 
 diag "$((ntest - nfail)) passed, $nfail failed"
