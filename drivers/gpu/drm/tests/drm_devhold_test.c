@@ -604,49 +604,58 @@ static void drm_test_dev_hold_null_fops(struct kunit *test)
 	drm_devhold_test_hold_cycle(test, &drm_devhold_test_driver, 0);
 }
 
-/*
- * A device of a module being unloaded can still be held when the module's
- * exit waits for it; not when it does not (the pin would fail).
- */
-static void drm_test_dev_hold_going_module(struct kunit *test)
+/* A device of a driver that cannot be held: the module stays unpinned. */
+static void drm_devhold_test_hold_refused(struct kunit *test,
+					  const struct drm_driver *driver, int err)
 {
-	const struct drm_driver *nowait;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
 
+	d = drm_devhold_test_dev(test, driver, &parent);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(drm_dev_hold(&d->drm, GFP_KERNEL)), err);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), 0);
+}
+
+/* A device of a module being unloaded can still be held when it waits. */
+static void drm_test_dev_hold_going_module(struct kunit *test)
+{
 	drm_devhold_test_hold_cycle(test,
 				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
 								  MODULE_STATE_GOING, true),
 				    0);
+}
 
-	nowait = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-					       MODULE_STATE_GOING, false);
-	d = drm_devhold_test_dev(test, nowait, &parent);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(drm_dev_hold(&d->drm, GFP_KERNEL)), -ENODEV);
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(nowait), 0);
+/* Not when it does not wait: the pin on the going module fails. */
+static void drm_test_dev_hold_going_nowait_module(struct kunit *test)
+{
+	drm_devhold_test_hold_refused(test,
+				      drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+								    MODULE_STATE_GOING, false),
+				      -ENODEV);
 }
 
 /*
  * A device of a module still in its init (a probe that init triggers) can
- * be held when the module waits for its devices; not when it does not: its
- * loader frees it if its init fails, pinned or not.
+ * be held when the module waits for its devices.
  */
 static void drm_test_dev_hold_coming_module(struct kunit *test)
 {
-	const struct drm_driver *nowait;
-	struct drm_devhold_test_dev *d;
-	struct device *parent;
-
 	drm_devhold_test_hold_cycle(test,
 				    drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
 								  MODULE_STATE_COMING, true),
 				    0);
+}
 
-	nowait = drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-					       MODULE_STATE_COMING, false);
-	d = drm_devhold_test_dev(test, nowait, &parent);
-	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(drm_dev_hold(&d->drm, GFP_KERNEL)), -EAGAIN);
-	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(nowait), 0);
+/*
+ * Not when it does not wait: its loader frees it if its init fails,
+ * pinned or not, so the pin is refused.
+ */
+static void drm_test_dev_hold_coming_nowait_module(struct kunit *test)
+{
+	drm_devhold_test_hold_refused(test,
+				      drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+								    MODULE_STATE_COMING, false),
+				      -EAGAIN);
 }
 
 /*
@@ -688,6 +697,7 @@ static void drm_test_module_waits_after_devices(struct kunit *test)
 	const struct drm_driver *driver;
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
+	struct devhold *hold;
 	struct module *owner;
 	int ret;
 
@@ -700,7 +710,13 @@ static void drm_test_module_waits_after_devices(struct kunit *test)
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
 	}
 	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
-	drm_devhold_test_hold_cycle(test, driver, IS_ENABLED(CONFIG_MODULE_UNLOAD) ? 1 : 0);
+	hold = drm_dev_hold(&d->drm, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hold);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver),
+			IS_ENABLED(CONFIG_MODULE_UNLOAD) ? 1 : 0);
+	drm_dev_unhold(hold);
+	devhold_domain_flush(drm_dev_hold_domain(&d->drm));
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver), 0);
 }
 
 static struct kunit_case drm_devhold_tests[] = {
@@ -718,7 +734,9 @@ static struct kunit_case drm_devhold_tests[] = {
 	KUNIT_CASE(drm_test_dev_hold_pins_nowait_module),
 	KUNIT_CASE(drm_test_dev_hold_null_fops),
 	KUNIT_CASE(drm_test_dev_hold_going_module),
+	KUNIT_CASE(drm_test_dev_hold_going_nowait_module),
 	KUNIT_CASE(drm_test_dev_hold_coming_module),
+	KUNIT_CASE(drm_test_dev_hold_coming_nowait_module),
 	{}
 };
 
