@@ -197,6 +197,13 @@ static void devhold_domain_unref(struct devhold_domain *domain)
 
 static void devhold_work_fn(struct work_struct *work);
 
+/* The creator's reference goes once: from the destroy, or the last uncount. */
+static void devhold_domain_put_creator(struct devhold_domain *domain)
+{
+	if (!atomic_xchg(&domain->creator_put, 1))
+		devhold_domain_unref(domain);
+}
+
 /**
  * devhold_domain_create() - create a domain
  * @name: name used in reports; copied
@@ -288,6 +295,8 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 	if (devhold_misused(READ_ONCE(domain->dead), "domain %s destroyed twice\n",
 			    domain->name))
 		return;
+	/* The last uncount may drop the creator's reference from here on. */
+	devhold_domain_get(domain);
 	/* From here, a new hold or object on it is refused or reported. */
 	WRITE_ONCE(domain->dead, true);
 	devhold_domain_flush(domain);
@@ -298,6 +307,15 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 			    "domain %s destroyed with %ld objects and %ld holds\n",
 			    domain->name, nobjs, nholds))
 		devhold_report(domain, &s, "leaks");
+	/*
+	 * The creator's reference: dropped here when no object is counted,
+	 * or else by the uncount of the last (devhold_domain_obj_del()).
+	 * Pairs with the barrier of that uncount's decrement: either this
+	 * sees the count at zero, or that uncount sees the domain dead.
+	 */
+	smp_mb();
+	if (!atomic_long_read(&domain->nobjs))
+		devhold_domain_put_creator(domain);
 	devhold_domain_unref(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_destroy);
@@ -507,7 +525,8 @@ static void devhold_finish(struct devhold *hold)
 	module_put(hold->owner);
 	trace_devhold_release(hold, domain->name);
 	/* The unload wait waits for holds too (a counted domain's pin nothing). */
-	if (atomic_long_dec_and_test(&domain->nholds) && wq_has_sleeper(&domain->wq))
+	/* Fully ordered, as in devhold_domain_obj_del(). */
+	if (atomic_long_dec_and_test(&domain->nholds) && waitqueue_active(&domain->wq))
 		wake_up_all(&domain->wq);
 	devhold_free(hold);
 	devhold_domain_unref(domain);
@@ -841,16 +860,18 @@ EXPORT_SYMBOL_GPL(devhold_release_barrier);
  *
  * Pair with devhold_domain_obj_del() at the very end of the object's
  * release, inside its release section.  The domain stays allocated while
- * it counts objects.  An object added to a destroyed domain is reported
- * with a WARN and counted all the same, so that its uncount balances.
+ * it counts objects: a destroy that finds objects counted leaves the
+ * creator's reference to the last uncount.  An object added to a destroyed
+ * domain is reported with a WARN and counted all the same, so that its
+ * uncount balances, and the domain is then never freed.
  *
  * Context: any context but NMI.
  */
 void devhold_domain_obj_add(struct devhold_domain *domain)
 {
-	devhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\n",
-			domain->name);
-	devhold_domain_get(domain);
+	if (devhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\n",
+			    domain->name))
+		devhold_domain_get(domain);	/* never put */
 	atomic_long_inc(&domain->nobjs);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_obj_add);
@@ -867,14 +888,30 @@ EXPORT_SYMBOL_GPL(devhold_domain_obj_add);
  */
 void devhold_domain_obj_del(struct devhold_domain *domain)
 {
-	long n = atomic_long_dec_if_positive(&domain->nobjs);
+	long n;
 
+	/*
+	 * Once the count drops, a destroy may drop the last reference: the
+	 * domain is freed after an RCU grace period, which this outlasts.
+	 */
+	rcu_read_lock();
+	n = atomic_long_dec_if_positive(&domain->nobjs);
 	if (devhold_misused(n < 0, "domain %s: object count underflow\n", domain->name))
-		return;
-	/* wq_has_sleeper()'s barrier pairs with the waiter's set_current_state(). */
-	if (!n && wq_has_sleeper(&domain->wq))
-		wake_up_all(&domain->wq);
-	devhold_domain_unref(domain);
+		goto out;
+	if (!n) {
+		/*
+		 * The decrement is fully ordered (a value-returning atomic):
+		 * it pairs with the waiter's set_current_state(), as
+		 * wake_up_var()'s callers' do.
+		 */
+		if (waitqueue_active(&domain->wq))
+			wake_up_all(&domain->wq);
+		/* The decrement's barrier pairs with the destroy's smp_mb(). */
+		if (READ_ONCE(domain->dead))
+			devhold_domain_put_creator(domain);
+	}
+out:
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(devhold_domain_obj_del);
 

@@ -41,9 +41,12 @@ struct devhold {
 
 /*
  * The domain's memory lives as long as its creator's reference, every
- * counted object and every hold; it is freed from a work item after an RCU
- * grace period, so code that just published a hold may still kick the
- * domain's work, and after an SRCU grace period of its own, so that a
+ * counted object (a destroy that finds objects counted leaves the creator's
+ * reference to the last uncount: objects take none of their own) and every
+ * hold; it is freed from a work item after an RCU grace period, so code
+ * that just published a hold may still kick the domain's work, and an
+ * uncount may still wake its waiters, and after an SRCU grace period of
+ * its own, so that a
  * release section still running then ends safely (the section of a
  * refused destroy, or of an object still counted at destroy).
  */
@@ -52,6 +55,7 @@ struct devhold_domain {
 	char *work_name;		/* lockdep's name of the release work */
 	unsigned int flags;		/* DEVHOLD_DOMAIN_* */
 	bool dead;			/* destroyed */
+	atomic_t creator_put;		/* the creator's reference was dropped */
 	refcount_t ref;
 	atomic_long_t nobjs;
 	atomic_long_t nholds;

@@ -44,7 +44,7 @@ MUTANTS = [
     # the end of its report period (devhold.wait_warn_secs, 10 s)
     ('no-idle-wake-up',
      ['devhold_test_wait_idle'],
-     '\tif (!n && wq_has_sleeper(&domain->wq))\n\t\twake_up_all(&domain->wq);\n',
+     '\t\tif (waitqueue_active(&domain->wq))\n\t\t\twake_up_all(&domain->wq);\n',
      ''),
     # v3 M3: the unload wait ignores holds, or is not woken by the last
     ('wait-idle-ignores-holds',
@@ -57,16 +57,27 @@ MUTANTS = [
      ['devhold_test_wait_idle_locked'],
      '\tif (devhold_misused(lockdep_depth(current),',
      '\tif (devhold_misused(0 && lockdep_depth(current),'),
+    # v3 bench: objects take no domain reference; a destroy that finds
+    # objects leaves the creator's reference to the last uncount (or never
+    # drops it: a leak; or drops it at once: freed under the object)
+    ('last-uncount-keeps-creator-ref',
+     ['devhold_test_last_uncount_frees'],
+     '\t\tif (READ_ONCE(domain->dead))\n\t\t\tdevhold_domain_put_creator(domain);\n',
+     ''),
+    ('destroy-drops-creator-ref-with-objects',
+     ['devhold_test_last_uncount_frees'],
+     '\tsmp_mb();\n\tif (!atomic_long_read(&domain->nobjs))\n\t\tdevhold_domain_put_creator(domain);\n',
+     '\tdevhold_domain_put_creator(domain);\n'),
     ('no-hold-wake-up',
      ['devhold_test_wait_idle_holds'],
-     '\tif (atomic_long_dec_and_test(&domain->nholds) && wq_has_sleeper(&domain->wq))\n'
+     '\tif (atomic_long_dec_and_test(&domain->nholds) && waitqueue_active(&domain->wq))\n'
      '\t\twake_up_all(&domain->wq);',
      '\tatomic_long_dec(&domain->nholds);'),
     # v3 minor 5: an object added to a destroyed domain goes unreported
     ('obj-add-ignores-dead',
      ['devhold_test_domain_outlives_objects'],
-     '\tdevhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",',
-     '\tdevhold_misused(0 && READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",'),
+     '\tif (devhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",',
+     '\tif (devhold_misused(0 && READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",'),
     ('no-double-put-check',
      ['devhold_test_double_put'],
      '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {',
@@ -88,8 +99,8 @@ MUTANTS = [
      '\tif (0 && devhold_misused(!llist_empty(&list->head),'),
     ('no-underflow-check',
      ['devhold_test_obj_underflow'],
-     '\tlong n = atomic_long_dec_if_positive(&domain->nobjs);',
-     '\tlong n = atomic_long_dec_return(&domain->nobjs);'),
+     '\tn = atomic_long_dec_if_positive(&domain->nobjs);',
+     '\tn = atomic_long_dec_return(&domain->nobjs);'),
     ('late-put-not-finished',
      ['devhold_test_put_after_destroy'],
      '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after',

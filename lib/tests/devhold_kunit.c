@@ -2233,6 +2233,52 @@ static void devhold_test_domain_outlives_objects(struct kunit *test)
 }
 
 /*
+ * Objects take no reference on their domain: a destroy that finds one
+ * counted leaves the creator's reference to its uncount, which frees the
+ * domain; not before (KASAN would see the uncount touch freed memory) and
+ * not never (a leak).  The probe's data is freed once it is unregistered.
+ */
+static void devhold_test_last_uncount_probe(void *data, const char *name)
+{
+	if (!strcmp(name, "devhold-test-uncount"))
+		complete(data);
+}
+
+static void devhold_test_last_uncount_frees(struct kunit *test)
+{
+	int misuse = atomic_read(&devhold_misuse);
+	struct devhold_domain *domain;
+	struct completion *freed;
+
+	if (!IS_ENABLED(CONFIG_TRACEPOINTS))
+		kunit_skip(test, "needs CONFIG_TRACEPOINTS");
+	freed = kzalloc_obj(*freed);
+	KUNIT_ASSERT_NOT_NULL(test, freed);
+	init_completion(freed);
+	domain = devhold_domain_create("devhold-test-uncount", 0);
+	if (!domain || register_trace_devhold_domain_free(devhold_test_last_uncount_probe,
+							   freed)) {
+		devhold_domain_destroy(domain);
+		kfree(freed);
+		KUNIT_FAIL_AND_ABORT(test, "cannot set up");
+	}
+	devhold_domain_obj_add(domain);
+	kunit_warning_suppress(test) {
+		devhold_domain_destroy(domain);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
+	KUNIT_EXPECT_TRUE_MSG(test, devhold_test_still_waiting(freed),
+			      "a domain freed while it counts an object");
+	devhold_domain_obj_del(domain);
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(freed, WAIT),
+			    "the last uncount of a destroyed domain did not free it");
+	unregister_trace_devhold_domain_free(devhold_test_last_uncount_probe, freed);
+	tracepoint_synchronize_unregister();
+	kfree(freed);
+}
+
+/*
  * A release section takes no reference on its domain: a domain destroyed
  * from inside one of its sections (the barrier is refused there) is freed
  * only after that section ends, which then touches nothing freed.  The
@@ -2748,6 +2794,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_fifo),
 	KUNIT_CASE(devhold_test_counted_domain),
 	KUNIT_CASE(devhold_test_domain_outlives_objects),
+	KUNIT_CASE(devhold_test_last_uncount_frees),
 	KUNIT_CASE(devhold_test_no_get),
 	KUNIT_CASE(devhold_test_debug_delay),
 	KUNIT_CASE(devhold_test_section_outlives_destroy),
