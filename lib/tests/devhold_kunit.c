@@ -2256,11 +2256,14 @@ static void devhold_test_last_uncount_frees(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, freed);
 	init_completion(freed);
 	domain = devhold_domain_create("devhold-test-uncount", 0);
-	if (!domain || register_trace_devhold_domain_free(devhold_test_last_uncount_probe,
-							   freed)) {
+	if (!domain) {
+		kfree(freed);
+		KUNIT_FAIL_AND_ABORT(test, "cannot create the domain");
+	}
+	if (register_trace_devhold_domain_free(devhold_test_last_uncount_probe, freed)) {
 		devhold_domain_destroy(domain);
 		kfree(freed);
-		KUNIT_FAIL_AND_ABORT(test, "cannot set up");
+		KUNIT_FAIL_AND_ABORT(test, "cannot register the free probe");
 	}
 	devhold_domain_obj_add(domain);
 	kunit_warning_suppress(test) {
