@@ -2736,8 +2736,8 @@ static void devhold_test_work_classes(struct kunit *test)
 	struct devhold_list *a = devhold_test_list(test);
 	struct devhold_list *a2 = devhold_test_list(test);
 	struct devhold_list *b = devhold_test_list(test);
-	struct devhold_domain *d1 = devhold_test_domain(test);
-	struct devhold_domain *d2 = devhold_test_domain(test);
+	struct devhold_domain *d1 __maybe_unused = devhold_test_domain(test);
+	struct devhold_domain *d2 __maybe_unused = devhold_test_domain(test);
 
 	if (!IS_ENABLED(CONFIG_LOCKDEP))
 		kunit_skip(test, "needs CONFIG_LOCKDEP");
