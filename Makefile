@@ -33,8 +33,9 @@
 #   make series         format-patch the series with a cover letter into out/
 #   make bisect-check   build every step of the series (UML, incremental)
 #   make mutants        broken variants of lib/devhold.c, drm_drv.c,
-#                       drm_gpuvm.c, drm_pagemap.c and rust/kernel/devhold.rs
-#                       must fail the tests
+#                       drm_gpuvm.c, drm_pagemap.c (KUnit) and of the Rust
+#                       module guard and drm::ModuleWait (VM boots) must
+#                       fail the tests
 #   make bite           the drm_gpuvm and drm_pagemap suites must fail on
 #                       the unconverted code (the series just before each
 #                       conversion)
@@ -277,11 +278,13 @@ drm-kunitconfig: assemble
 		grep -q "^PASS drm_gpuvm\." $(RES)/drm-kunitconfig.cases
 
 # Deliberately broken variants of lib/devhold.c, drm_drv.c, drm_gpuvm.c and
-# drm_pagemap.c must fail their suites.
+# drm_pagemap.c must fail their suites; those of rust/kernel/driver.rs and
+# rust/kernel/drm/driver.rs the Rust driver's VM boot (make rust-vm).
 mutants: assemble
 	@mkdir -p $(RES)
 	devtools/mutants.sh devhold $(WORK) $(O)/uml-lib $(RES) $(CONFIGS_uml-lib) $(PROJECT_uml-lib)
 	devtools/mutants.sh drm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_gpuvm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
-	devtools/mutants.sh rust_devhold $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)
+	devtools/mutants.sh rust_driver $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)
+	devtools/mutants.sh rust_drm $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)

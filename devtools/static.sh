@@ -33,7 +33,7 @@ in_deps() {	# FILE CMD...
 }
 # The object of the series' FILE.c in build dir BDIR: FILE.o, or for a file
 # another one includes the object whose dependencies name it
-# (rust/helpers/devhold.c is part of rust/helpers/helpers.o).  Nothing when
+# (e.g. a rust/helpers/ file is part of rust/helpers/helpers.o).  Nothing when
 # BDIR's configuration builds neither.
 object_of() {	# BDIR FILE
 	local c
@@ -325,7 +325,7 @@ else
 fi
 
 # Clippy on the Rust code the series touches: the kernel crate
-# (kernel::devhold, kernel::drm, kernel::driver), Tyr, nova-core, Nova and the
+# (kernel::drm, kernel::driver), Tyr, nova-core, Nova and the
 # Rust test driver, every warning an error.  In the copy of the rust tier's
 # build made above, whose objects stay as that tier built them; drivers/gpu/
 # because Nova's objects are built from drivers/gpu/Makefile (its C objects

@@ -383,6 +383,33 @@ CASES += [
 ]
 
 
+VM_VERDICT = r.REPO / 'devtools/mutant-vm-verdict.sh'
+
+
+def vm_verdict(summary, *named):
+    def fn(tmp):
+        if summary is not None:
+            write(tmp / 'vm.summary', summary)
+        return r.run(['bash', str(VM_VERDICT), str(tmp / 'vm.summary'), *named])
+    return fn
+
+
+# A mutant judged by VM boots (the Rust module guard and drm::ModuleWait).
+CASES += [
+    ('mutants (VM): the named boot failed (caught)', 'PASS',
+     vm_verdict(['vm: drm-rs: FAILED, 2 passed, 1 failed (40 s): see x'], 'drm-rs')),
+    ('mutants (VM): the named boot passed (survived)', 'FAILED',
+     vm_verdict(['vm: drm-rs: 4 passed (30 s)'], 'drm-rs')),
+    ('mutants (VM): another boot failed, the named one passed (survived)', 'FAILED',
+     vm_verdict(['vm: drm: FAILED, 0 passed, 1 failed (9 s): see x',
+                 'vm: drm-rs: 4 passed (30 s)'], 'drm-rs')),
+    ('mutants (VM): no summary, the kernel did not build (survived)', 'FAILED',
+     vm_verdict(None, 'drm-rs')),
+    ('mutants (VM): no boot named (survived)', 'FAILED',
+     vm_verdict(['vm: drm-rs: FAILED, 0 passed, 1 failed (9 s): see x'])),
+]
+
+
 def other_tree(tmp):
     """The base's report, built in the cache, is known to the series'
     run, built in a checkout named devhold: paths are not identity."""

@@ -5,24 +5,22 @@
 //! The Rust counterpart of drm_test_unload: a platform driver that binds to
 //! the device `drm_test_unload_rs.0` (test_devhold_holder registers it with
 //! `create=1`) and, at probe, creates a GPU VM for as long as it is bound, as
-//! Tyr does. The VM holds the DRM device, not the module, and so does a
-//! `drm::Device::hold()` kept while bound; the VM's free and the device's
-//! release run this module's code (`GpuVm::<TestVm>`'s free, the drop of the
-//! device data).
+//! Tyr does. The VM holds the DRM device, not the module, until its free, on
+//! a worker after the unbind; the VM's free and the device's release run this
+//! module's code (`GpuVm::<TestVm>`'s free, the drop of the device data).
 //!
 //! Its module says that its exit waits for its DRM devices, and waits, through
 //! [`drm::ModuleWait`], the guard that `kernel::drm_module_platform_driver!`
-//! gives Tyr, unless the parameter `nowait` is set: a hold would then pin the
-//! module, so the probe takes none. With `leak` too, the probe takes a device
-//! reference it never drops: the broken control of the harness, a module that
-//! goes with its device alive, which DRM's check of going modules must
-//! report. So that `nowait` can leave the guard out, the module is declared
+//! gives Tyr, unless the parameter `nowait` is set: the VM's hold would then
+//! pin the module, so the probe makes none. With `leak` too, the probe takes
+//! a device reference it never drops: the broken control of the harness, a
+//! module that goes with its device alive, which DRM's check of going modules
+//! must report. So that `nowait` can leave the guard out, the module is declared
 //! with `module_driver!` and a guard of its own rather than with
 //! `drm_module_platform_driver!`, which expands to the same with
 //! `drm::ModuleWait`.
 
 use kernel::{
-    devhold::Hold,
     device::{
         Core,
         DeviceContext, //
@@ -122,10 +120,6 @@ impl DriverGpuVm for TestVm {
 struct TestData<'bound> {
     /// A kernel VM while bound, as drivers create at probe (none with `nowait`).
     _vm: Option<UniqueRefGpuVm<TestVm>>,
-    /// A hold of the device while bound, put from the devhold worker at unbind (none with
-    /// `nowait`: it would pin the module, and fail with `EAGAIN` while the module is still in
-    /// its init, where the probe runs).
-    _hold: Option<Hold<TestDevice>>,
     _reg: drm::Registration<'bound, TestDriver>,
 }
 
@@ -174,15 +168,10 @@ impl platform::Driver for TestDriver {
             )?)
         };
 
-        let hold = if nowait {
-            if module_parameters::leak.value() {
-                // The broken control: a device reference that is never dropped.
-                core::mem::forget(kernel::sync::aref::ARef::<TestDevice>::from(&*drm));
-            }
-            None
-        } else {
-            Some(drm.hold(GFP_KERNEL)?)
-        };
+        if nowait && module_parameters::leak.value() {
+            // The broken control: a device reference that is never dropped.
+            core::mem::forget(kernel::sync::aref::ARef::<TestDevice>::from(&*drm));
+        }
 
         // SAFETY: The registration is kept in the driver data, dropped when the device is
         // unbound; it is never forgotten.
@@ -190,7 +179,6 @@ impl platform::Driver for TestDriver {
 
         Ok(TestData {
             _vm: vm,
-            _hold: hold,
             _reg: reg,
         })
     }
@@ -202,13 +190,20 @@ struct Guard {
 }
 
 impl ModuleGuard for Guard {
-    fn new(module: &'static ThisModule) -> Self {
+    /// # Safety
+    ///
+    /// As [`ModuleGuard::new`]: called only by `module_driver!`, which keeps the guard until
+    /// after the driver is unregistered.
+    unsafe fn new(module: &'static ThisModule) -> Self {
         if module_parameters::nowait.value() {
             pr_warn!("nowait: the module exit does not wait for its devices\n");
             return Self { _wait: None };
         }
         Self {
-            _wait: Some(drm::ModuleWait::new(module)),
+            // SAFETY: As this function's own contract: the guard that keeps the `ModuleWait` is
+            // made by `module_driver!` in this module's init and dropped after its driver is
+            // unregistered.
+            _wait: Some(unsafe { drm::ModuleWait::new(module) }),
         }
     }
 }
