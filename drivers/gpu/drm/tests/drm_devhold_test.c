@@ -659,6 +659,29 @@ static void drm_test_dev_hold_coming_nowait_module(struct kunit *test)
 }
 
 /*
+ * drm_dev_driver_waits() tells the devices of a module that said its exit
+ * waits (and of built-in drivers) from those of one that did not.
+ */
+static void drm_test_dev_driver_waits(struct kunit *test)
+{
+	static const bool waits[] = { true, false };
+	struct drm_devhold_test_dev *d;
+	struct device *parent;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(waits); i++) {
+		d = drm_devhold_test_dev(test,
+					 drm_kunit_helper_owned_driver(test,
+								       &drm_devhold_test_driver,
+								       MODULE_STATE_LIVE, waits[i]),
+					 &parent);
+		KUNIT_EXPECT_EQ(test, drm_dev_driver_waits(&d->drm), waits[i]);
+	}
+	d = drm_devhold_test_dev(test, &drm_devhold_test_driver, &parent);
+	KUNIT_EXPECT_TRUE(test, drm_dev_driver_waits(&d->drm));
+}
+
+/*
  * A module that does not wait for its devices goes with one alive (a plain
  * reference): reported the same way, not waited for.
  */
@@ -710,6 +733,7 @@ static void drm_test_module_waits_after_devices(struct kunit *test)
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
 	}
 	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
+	KUNIT_EXPECT_FALSE(test, drm_dev_driver_waits(&d->drm));
 	hold = drm_dev_hold(&d->drm, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hold);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver),
@@ -737,6 +761,7 @@ static struct kunit_case drm_devhold_tests[] = {
 	KUNIT_CASE(drm_test_dev_hold_going_nowait_module),
 	KUNIT_CASE(drm_test_dev_hold_coming_module),
 	KUNIT_CASE(drm_test_dev_hold_coming_nowait_module),
+	KUNIT_CASE(drm_test_dev_driver_waits),
 	{}
 };
 

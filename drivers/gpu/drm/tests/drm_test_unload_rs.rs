@@ -2,23 +2,20 @@
 
 //! A Rust DRM driver module for unload tests (tools/testing/selftests/devhold).
 //!
-//! The Rust counterpart of drm_test_unload: a platform driver that binds to
-//! the device `drm_test_unload_rs.0` (test_devhold_holder registers it with
-//! `create=1`) and, at probe, creates a GPU VM for as long as it is bound, as
-//! Tyr does. The VM holds the DRM device, not the module, until its free, on
-//! a worker after the unbind; the VM's free and the device's release run this
+//! The Rust counterpart of drm_test_unload: a platform driver that binds to the device
+//! `drm_test_unload_rs.0` (test_devhold_holder registers it with `create=1`) and, at probe, creates
+//! a GPU VM for as long as it is bound, as Tyr does. The VM keeps the DRM device, not the module,
+//! until its free, on a worker after the unbind; the VM's free and the device's release run this
 //! module's code (`GpuVm::<TestVm>`'s free, the drop of the device data).
 //!
-//! Its module says that its exit waits for its DRM devices, and waits, through
-//! [`drm::ModuleWait`], the guard that `kernel::drm_module_platform_driver!`
-//! gives Tyr, unless the parameter `nowait` is set: the VM's hold would then
-//! pin the module, so the probe makes none. With `leak` too, the probe takes
-//! a device reference it never drops: the broken control of the harness, a
-//! module that goes with its device alive, which DRM's check of going modules
-//! must report. So that `nowait` can leave the guard out, the module is declared
-//! with `module_driver!` and a guard of its own rather than with
-//! `drm_module_platform_driver!`, which expands to the same with
-//! `drm::ModuleWait`.
+//! Its module says that its exit waits for its DRM devices, and waits, through [`drm::ModuleWait`],
+//! the guard that `kernel::drm_module_platform_driver!` gives Tyr, unless the parameter `nowait` is
+//! set: `GpuVm::new` then refuses the VM (nothing would keep the module for the VM's free), which
+//! the probe checks. With `leak` too, the probe takes a device reference it never drops: the broken
+//! control of the harness, a module that goes with its device alive, which DRM's check of going
+//! modules must report. So that `nowait` can leave the guard out, the module is declared with
+//! `module_driver!` and a guard of its own rather than with `drm_module_platform_driver!`, which
+//! expands to the same with `drm::ModuleWait`.
 
 use kernel::{
     device::{
@@ -118,7 +115,7 @@ impl DriverGpuVm for TestVm {
 
 #[pin_data]
 struct TestData<'bound> {
-    /// A kernel VM while bound, as drivers create at probe (none with `nowait`).
+    /// A kernel VM while bound, as drivers create at probe (none with `nowait`: refused).
     _vm: Option<UniqueRefGpuVm<TestVm>>,
     _reg: drm::Registration<'bound, TestDriver>,
 }
@@ -153,19 +150,24 @@ impl platform::Driver for TestDriver {
         let drm = drm::UnregisteredDevice::<Self>::new(pdev, Ok(Released))?;
         let r_obj = gem::shmem::Object::<TestObject>::new(&drm, 4096, Default::default(), ())?;
         let nowait = module_parameters::nowait.value();
+        let vm = GpuVm::new::<Error, _>(
+            c"drm_test_unload_rs",
+            &drm,
+            &*r_obj,
+            0..1 << 30,
+            0..0,
+            TestVm,
+        );
         // Without the wait, nothing keeps the module for the VM's free, which runs its code
-        // from a worker after the unbind: no VM then.
-        let vm = if nowait {
-            None
-        } else {
-            Some(GpuVm::new::<Error, _>(
-                c"drm_test_unload_rs",
-                &drm,
-                &*r_obj,
-                0..1 << 30,
-                0..0,
-                TestVm,
-            )?)
+        // from a worker after the unbind: `GpuVm::new` refuses it.
+        let vm = match (nowait, vm) {
+            (false, vm) => Some(vm?),
+            (true, Err(e)) if e == EINVAL => None,
+            (true, Err(e)) => return Err(e),
+            (true, Ok(_)) => {
+                pr_err!("nowait: GpuVm::new accepted a module that does not wait\n");
+                return Err(EINVAL);
+            }
         };
 
         if nowait && module_parameters::leak.value() {
