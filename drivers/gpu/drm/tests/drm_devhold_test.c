@@ -658,27 +658,39 @@ static void drm_test_dev_hold_coming_nowait_module(struct kunit *test)
 				      -EAGAIN);
 }
 
-/*
- * drm_dev_driver_waits() tells the devices of a module that said its exit
- * waits (and of built-in drivers) from those of one that did not.
- */
-static void drm_test_dev_driver_waits(struct kunit *test)
+/* What drm_dev_driver_waits() says of a device of @driver. */
+static void drm_devhold_test_driver_waits(struct kunit *test,
+					  const struct drm_driver *driver, bool waits)
 {
-	static const bool waits[] = { true, false };
 	struct drm_devhold_test_dev *d;
 	struct device *parent;
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(waits); i++) {
-		d = drm_devhold_test_dev(test,
-					 drm_kunit_helper_owned_driver(test,
-								       &drm_devhold_test_driver,
-								       MODULE_STATE_LIVE, waits[i]),
-					 &parent);
-		KUNIT_EXPECT_EQ(test, drm_dev_driver_waits(&d->drm), waits[i]);
-	}
-	d = drm_devhold_test_dev(test, &drm_devhold_test_driver, &parent);
-	KUNIT_EXPECT_TRUE(test, drm_dev_driver_waits(&d->drm));
+	d = drm_devhold_test_dev(test, driver, &parent);
+	KUNIT_EXPECT_EQ(test, drm_dev_driver_waits(&d->drm), waits);
+}
+
+/* A device of a module that said its exit waits for its devices. */
+static void drm_test_dev_driver_waits(struct kunit *test)
+{
+	drm_devhold_test_driver_waits(test,
+				      drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+								    MODULE_STATE_LIVE, true),
+				      true);
+}
+
+/* A device of a module that did not. */
+static void drm_test_dev_driver_nowait(struct kunit *test)
+{
+	drm_devhold_test_driver_waits(test,
+				      drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
+								    MODULE_STATE_LIVE, false),
+				      false);
+}
+
+/* A device of a built-in driver, which never goes. */
+static void drm_test_dev_driver_builtin_waits(struct kunit *test)
+{
+	drm_devhold_test_driver_waits(test, &drm_devhold_test_driver, true);
 }
 
 /*
@@ -762,6 +774,8 @@ static struct kunit_case drm_devhold_tests[] = {
 	KUNIT_CASE(drm_test_dev_hold_coming_module),
 	KUNIT_CASE(drm_test_dev_hold_coming_nowait_module),
 	KUNIT_CASE(drm_test_dev_driver_waits),
+	KUNIT_CASE(drm_test_dev_driver_nowait),
+	KUNIT_CASE(drm_test_dev_driver_builtin_waits),
 	{}
 };
 
