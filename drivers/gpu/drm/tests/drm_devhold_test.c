@@ -687,10 +687,23 @@ static void drm_test_dev_driver_nowait(struct kunit *test)
 				      false);
 }
 
-/* A device of a built-in driver, which never goes. */
+/* A device of a built-in driver (fops without owner), which never goes. */
 static void drm_test_dev_driver_builtin_waits(struct kunit *test)
 {
-	drm_devhold_test_driver_waits(test, &drm_devhold_test_driver, true);
+	static const struct file_operations builtin_fops = { .owner = NULL };
+	static const struct drm_driver builtin_driver = {
+		.name = "drm-devhold-test-builtin",
+		.release = drm_devhold_test_release,
+		.fops = &builtin_fops,
+	};
+
+	drm_devhold_test_driver_waits(test, &builtin_driver, true);
+}
+
+/* A device of a driver without fops, which may be in any module: no wait. */
+static void drm_test_dev_driver_nofops_nowait(struct kunit *test)
+{
+	drm_devhold_test_driver_waits(test, &drm_devhold_test_driver, false);
 }
 
 /*
@@ -776,6 +789,7 @@ static struct kunit_case drm_devhold_tests[] = {
 	KUNIT_CASE(drm_test_dev_driver_waits),
 	KUNIT_CASE(drm_test_dev_driver_nowait),
 	KUNIT_CASE(drm_test_dev_driver_builtin_waits),
+	KUNIT_CASE(drm_test_dev_driver_nofops_nowait),
 	{}
 };
 
