@@ -22,7 +22,11 @@
 #                       the GPU SVM, pagemap and Xe objects
 #   make users          arm64 cross build of the changed drm_gpuvm users
 #                       (panthor, imagination, msm, nouveau) with W=1
-#   make static         checkpatch, kernel-doc, sparse + W=1, DRM unload waits
+#   make static         checkpatch, kernel-doc, sparse + W=1, DRM unload waits,
+#                       the series' Coccinelle rule on its own code and on
+#                       the sites it converts
+#   make cocci-scan     the series' Coccinelle rule over the whole base tree:
+#                       its reports and counts
 #   make gate-selftest  feed every judge of the gate the broken inputs it
 #                       exists for (each must say FAILED) and clean ones
 #   make drm-kunitconfig  DRM's own .kunitconfig (UML), as DRM's CI runs it
@@ -117,7 +121,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
 .PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
-	baseline-x86_64 baseline-rust series bisect-check export mutants bench \
+	baseline-x86_64 baseline-rust series bisect-check export mutants bench cocci-scan \
 	assemble deps base clean help
 
 help:
@@ -212,6 +216,9 @@ users: assemble
 static: assemble
 	devtools/static.sh $(WORK) $(O)
 
+cocci-scan: assemble
+	RULE=$(WORK)/scripts/coccinelle/api/devhold.cocci devtools/cocci.sh scan "$$(devtools/fetch-base.sh)"
+
 # The base's KUnit results per tier; with x86_64, also the IGT peer suites
 # booted on the base kernel (the same configuration as the series' VM kernel,
 # the harness scripts from the work tree).
@@ -286,5 +293,6 @@ mutants: assemble
 	devtools/mutants.sh drm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_gpuvm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
+	devtools/mutants.sh drm_connector $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
 	devtools/mutants.sh rust_driver $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)
 	devtools/mutants.sh rust_drm $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)

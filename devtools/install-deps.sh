@@ -11,7 +11,8 @@ cache=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}
 pkgs="build-essential flex bison bc libelf-dev libssl-dev dwarves kmod cpio
       rsync python3 git perl ccache qemu-system-x86 dpkg-dev xz-utils
       libxml2-dev python3-sphinx python3-sphinx-rtd-theme python3-yaml
-      gcc-aarch64-linux-gnu e2fsprogs debootstrap debian-archive-keyring"
+      gcc-aarch64-linux-gnu e2fsprogs debootstrap debian-archive-keyring
+      coccinelle"
 . "$(dirname "$0")/apt-private.sh"
 # shellcheck disable=SC2086
 missing=$(missing_pkgs $pkgs)

@@ -14,6 +14,8 @@
 #   - clippy (CLIPPY=1, warnings as errors) on the Rust code the series
 #     touches, in a copy of the rust tier's build; a .rs file of the series
 #     that no linted object is made of fails, by name;
+#   - Coccinelle (scripts/coccinelle/api/devhold.cocci): no report on the
+#     series' .c files, a report on the base for each converted site;
 #   - devtools/drm-waits.sh: every DRM driver with device-only holders
 #     waits for its devices in its module exit.
 # Writes O/results/static.counts ("passed failed") and static.summary.
@@ -370,6 +372,45 @@ else
 	grep -E "FAILED|drop it|but keeps" "$RES/drm-waits.out"
 fi
 echo "static: $(tail -n 1 "$RES/drm-waits.out") (devtools/drm-waits.sh)" >>"$RES/static.summary"
+
+# The series' Coccinelle rule (scripts/coccinelle/api/devhold.cocci): no
+# report on the .c files the series adds or changes, and on the base a
+# report for every site the series converts (devtools/cocci-converted.txt:
+# "FILE FUNCTION", each must be named by a report on the base's FILE).
+if [ -f scripts/coccinelle/api/devhold.cocci ]; then
+	# shellcheck disable=SC2086
+	RULE=scripts/coccinelle/api/devhold.cocci "$here/cocci.sh" files . $cfiles \
+		>"$RES/cocci-series.out" 2>&1
+	# Reports other than the exempt ones (devtools/cocci-exempt.txt).
+	awk 'NR == FNR { if ($0 !~ /^#/ && NF) ex[$1 " " $2] = 1; next }
+	     { f = $1; sub(/:.*/, "", f); if (!((f " " $2) in ex)) print }' \
+		"$here/cocci-exempt.txt" "$RES/cocci-series.out" >"$tmp/cocci-new"
+	if [ ! -s "$tmp/cocci-new" ]; then
+		ok
+	else
+		bad "cocci: the rule reports code of the series"
+		head -n 20 "$tmp/cocci-new"
+	fi
+	mkdir -p "$tmp/cocci-base"
+	conv=0
+	while read -r f fn; do
+		case $f in ''|'#'*) continue ;; esac
+		conv=$((conv + 1))
+		mkdir -p "$tmp/cocci-base/$(dirname "$f")"
+		git show "base:$f" >"$tmp/cocci-base/$f" 2>/dev/null || : >"$tmp/cocci-base/$f"
+		if RULE=scripts/coccinelle/api/devhold.cocci "$here/cocci.sh" files "$tmp/cocci-base" "$f" |
+			grep -qE "^$f:[0-9]+:[0-9-]+: $fn "; then
+			ok
+		else
+			bad "cocci: no report of $fn in the base's $f, which the series converts"
+		fi
+	done <"$here/cocci-converted.txt"
+	echo "static: coccinelle devhold.cocci ($(spatch --version | head -n 1 | cut -d' ' -f3)):" \
+	     "no report on $(wc -w <<<"$cfiles") .c files of the series, $conv converted sites reported on the base" \
+		>>"$RES/static.summary"
+else
+	bad "cocci: scripts/coccinelle/api/devhold.cocci missing from the series"
+fi
 
 # Every .c and .rs file of the series was checked, in some configuration.
 coverage "$tmp/series.files" "$tmp/checked" >"$tmp/uncovered"

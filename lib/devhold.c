@@ -1159,7 +1159,9 @@ EXPORT_SYMBOL_GPL(devhold_list_flush);
  *
  * A %DEVHOLD_LIST_AUTO_DRAIN list may be torn down from its own work item,
  * by the free callback of its last entry (entries pinning the list's
- * owner): the work item does not touch the list after that callback.
+ * owner): the work item does not touch the list after that callback.  A
+ * second call, on a list torn down and not pushed to since, does nothing
+ * more (owners whose teardown may run twice need not track it).
  *
  * Context: any context but NMI for a list without %DEVHOLD_LIST_AUTO_DRAIN
  * when it is empty; process context, may sleep, otherwise (it waits for an

@@ -203,7 +203,7 @@ void devhold_debug_list_fini(struct devhold_list *list)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&devhold_lists_lock, flags);
-	list_del(&list->link);
+	list_del_init(&list->link);	/* a second fini finds it unlinked */
 	raw_spin_unlock_irqrestore(&devhold_lists_lock, flags);
 }
 

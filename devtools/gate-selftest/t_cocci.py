@@ -1,0 +1,128 @@
+"""The Coccinelle rule (scripts/coccinelle/api/devhold.cocci, run by
+devtools/cocci.sh in make static and make cocci-scan): "FAILED" here means
+the rule reported the file, as make static fails on a report in the
+series' code; each pattern it exists for must be reported, and the near
+misses must not."""
+import os
+
+import run as r
+
+SCRIPT = r.REPO / 'devtools/cocci.sh'
+RULE = r.REPO / 'scripts/coccinelle/api/devhold.cocci'
+
+
+def cocci(code, rule=None):
+    def fn(tmp):
+        (tmp / 'foo.c').write_text(code)
+        path = RULE
+        if rule is not None:
+            path = tmp / 'broken.cocci'
+            path.write_text(rule)
+        return r.run(['bash', SCRIPT, 'files', tmp, 'foo.c'], env=dict(os.environ, RULE=str(path)))
+    return fn
+
+
+WORK_SELF_PUT = '''
+static void foo_release_work(struct work_struct *work)
+{
+	struct foo *foo = container_of(work, struct foo, release_work);
+
+	kfree(foo);
+	module_put(THIS_MODULE);
+}
+'''
+
+KREF_SELF_PUT = '''
+static void foo_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct foo, ref));
+	module_put(THIS_MODULE);
+}
+'''
+
+PUT_NOT_LAST = '''
+static void foo_work(struct work_struct *work)
+{
+	module_put(THIS_MODULE);
+	foo_more(work);
+}
+'''
+
+OTHER_PARAM = '''
+static void foo_close(struct foo *foo)
+{
+	kfree(foo);
+	module_put(THIS_MODULE);
+}
+'''
+
+LIST = '''
+static void foo_free_work(struct work_struct *work)
+{
+	struct foo_dev *fd = container_of(work, struct foo_dev, free_work);
+	struct llist_node *node = llist_del_all(&fd->free_list);
+	struct foo *f, *t;
+
+	llist_for_each_entry_safe(f, t, node, link)
+		kfree(f);
+}
+
+void foo_put(struct foo_dev *fd, struct foo *f)
+{
+	if (llist_add(&f->link, &fd->free_list))
+		queue_work(system_wq, &fd->free_work);
+}
+'''
+
+GLOBAL_LIST = '''
+static LLIST_HEAD(foo_list);
+
+static void foo_free_work(struct work_struct *work)
+{
+	struct llist_node *node = llist_del_all(&foo_list);
+	struct foo *f, *t;
+
+	llist_for_each_entry_safe(f, t, node, link)
+		kfree(f);
+}
+
+static DECLARE_WORK(foo_work, foo_free_work);
+
+void foo_put(struct foo *f)
+{
+	llist_add(&f->link, &foo_list);
+	schedule_work(&foo_work);
+}
+'''
+
+LIST_NOT_IN_WORK = '''
+void foo_drain(struct foo_dev *fd)
+{
+	struct llist_node *node = llist_del_all(&fd->free_list);
+	struct foo *f, *t;
+
+	llist_for_each_entry_safe(f, t, node, link)
+		kfree(f);
+}
+
+void foo_put(struct foo_dev *fd, struct foo *f)
+{
+	if (llist_add(&f->link, &fd->free_list))
+		queue_work(system_wq, &fd->free_work);
+}
+'''
+
+CASES = [
+    ('cocci: a work item that ends by putting its own module', 'FAILED', cocci(WORK_SELF_PUT)),
+    ('cocci: a kref release that ends by putting its own module', 'FAILED', cocci(KREF_SELF_PUT)),
+    ('cocci: a work item that puts its module before more work', 'PASS', cocci(PUT_NOT_LAST)),
+    ('cocci: a function of another kind ending in module_put(THIS_MODULE)', 'PASS',
+     cocci(OTHER_PARAM)),
+    ('cocci: a deferred-free list pushed with a work queued, drained in the work', 'FAILED',
+     cocci(LIST)),
+    ('cocci: a global deferred-free list', 'FAILED', cocci(GLOBAL_LIST)),
+    ('cocci: a list drained outside a work item', 'PASS', cocci(LIST_NOT_IN_WORK)),
+    # spatch failing must not read as "no report".
+    ('cocci: a rule that does not parse, on a file with nothing to report', 'FAILED',
+     cocci(PUT_NOT_LAST, rule='virtual report\n@r@\n@@\n- foo(\n')),
+]
