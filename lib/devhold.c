@@ -1031,6 +1031,7 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
 	list->free = free;
 	list->name = name;
 	list->flags = flags;
+	list->pushed = false;
 	INIT_WORK(&list->work, devhold_list_work);
 #ifdef CONFIG_LOCKDEP
 	lockdep_init_map(&list->work.lockdep_map, "(work_completion)devhold_list", key, 0);
@@ -1047,8 +1048,10 @@ EXPORT_SYMBOL_GPL(__devhold_list_init);
  * When the entry is also reachable through other lists (a "zombie" whose
  * last reference is gone but which is still linked where iterators can see
  * it), those iterators must skip it (kref_get_unless_zero() fails on it) and
- * the free callback unlinks it.  Push only after dropping any lock the free
- * callback takes, as the drain may run at once on another CPU.
+ * the free callback unlinks it.  The drain may run at once on another CPU:
+ * a free callback that takes a lock the pusher holds waits for it there, so
+ * the pusher must not wait for the drain (devhold_list_flush()) under such
+ * a lock.
  *
  * @list is not touched once @node is published, except to queue the work of
  * a %DEVHOLD_LIST_AUTO_DRAIN list, which is done under RCU: entries may pin
@@ -1069,6 +1072,9 @@ bool devhold_list_push(struct devhold_list *list, struct llist_node *node)
 	bool first;
 
 	devhold_debug_list_pushing(list);
+	/* Before the entry is published (llist_add() is fully ordered). */
+	if (!READ_ONCE(list->pushed))
+		WRITE_ONCE(list->pushed, true);
 	/*
 	 * @name is the caller's (its module's rodata): once the entry is
 	 * published, a drain may free @list's owner and let that module go;
@@ -1164,13 +1170,21 @@ EXPORT_SYMBOL_GPL(devhold_list_flush);
  * more (owners whose teardown may run twice need not track it).
  *
  * Context: any context but NMI for a list without %DEVHOLD_LIST_AUTO_DRAIN
- * when it is empty; process context, may sleep, otherwise (it waits for an
- * RCU grace period, so that no push still queues the list's work).
+ * when it is empty; process context, may sleep, otherwise (once the list
+ * was pushed to, it waits for an RCU grace period, so that no push still
+ * queues the list's work).
  */
 void devhold_list_fini(struct devhold_list *list)
 {
 	if (list->flags & DEVHOLD_LIST_AUTO_DRAIN) {
-		synchronize_rcu();
+		/*
+		 * A push may still be queueing the work under RCU after its
+		 * entry was drained.  A list never pushed to has no such push:
+		 * one that has not marked the list yet would run concurrently
+		 * with the teardown, which its owner must not allow.
+		 */
+		if (READ_ONCE(list->pushed))
+			synchronize_rcu();
 		/* Queued again by a push that raced with the last drain. */
 		if (current_work() == &list->work)
 			cancel_work(&list->work);

@@ -113,6 +113,7 @@ struct devhold_list {
 	struct llist_head head;
 	void (*free)(struct llist_node *node);
 	unsigned int flags;
+	bool pushed;
 	const char *name;
 	struct work_struct work;
 #ifdef CONFIG_DEBUG_DEVHOLD

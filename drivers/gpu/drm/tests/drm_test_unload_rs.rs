@@ -179,10 +179,7 @@ impl platform::Driver for TestDriver {
         // unbound; it is never forgotten.
         let reg = unsafe { drm::Registration::new(pdev.as_ref(), drm, (), 0)? };
 
-        Ok(TestData {
-            _vm: vm,
-            _reg: reg,
-        })
+        Ok(TestData { _vm: vm, _reg: reg })
     }
 }
 
