@@ -901,7 +901,7 @@ static void devhold_test_list_auto_drain(struct kunit *test)
 {
 	struct devhold_list *list = devhold_test_list(test);
 	atomic_t *freed = kunit_kzalloc(test, sizeof(*freed), GFP_KERNEL);
-	unsigned long cookie;
+	struct rcu_gp_oldstate gp;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, freed);
@@ -915,10 +915,13 @@ static void devhold_test_list_auto_drain(struct kunit *test)
 	devhold_list_flush(list);
 	KUNIT_EXPECT_EQ(test, atomic_read(freed), 8);
 	KUNIT_EXPECT_TRUE(test, devhold_list_empty(list));
-	/* Pushed to: the teardown waits for the pushes' RCU sections. */
-	cookie = get_state_synchronize_rcu();
+	/*
+	 * Pushed to: the teardown waits for the pushes' RCU sections (a
+	 * grace period, expedited during boot: the full state sees both).
+	 */
+	get_state_synchronize_rcu_full(&gp);
 	devhold_list_fini(list);
-	KUNIT_EXPECT_TRUE(test, poll_state_synchronize_rcu(cookie));
+	KUNIT_EXPECT_TRUE(test, poll_state_synchronize_rcu_full(&gp));
 	/* A second teardown does nothing (DRM's mode config cleanup may run twice). */
 	devhold_list_fini(list);
 }
