@@ -901,7 +901,7 @@ static void devhold_test_list_auto_drain(struct kunit *test)
 {
 	struct devhold_list *list = devhold_test_list(test);
 	atomic_t *freed = kunit_kzalloc(test, sizeof(*freed), GFP_KERNEL);
-	struct rcu_gp_oldstate gp;
+	struct rcu_gp_seq gp;
 	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, freed);
