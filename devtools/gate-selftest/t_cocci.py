@@ -11,6 +11,20 @@ SCRIPT = r.REPO / 'devtools/cocci.sh'
 RULE = r.REPO / 'scripts/coccinelle/api/devhold.cocci'
 
 
+def spatch(mode, files, needle):
+    """spatch -D MODE on FILES (name -> code) given together, as a list of
+    files on one command line; status 1 when the output has NEEDLE."""
+    def fn(tmp):
+        for name, code in files.items():
+            (tmp / name).write_text(code)
+        st, out = r.run(['spatch', '--very-quiet', '-D', mode, '--no-includes',
+                         '--include-headers', '--sp-file', str(RULE)] + sorted(files), cwd=tmp)
+        if st:
+            return 2, out
+        return (1 if needle in out else 0), out
+    return fn
+
+
 def cocci(code, rule=None):
     def fn(tmp):
         (tmp / 'foo.c').write_text(code)
@@ -112,6 +126,32 @@ void foo_put(struct foo_dev *fd, struct foo *f)
 }
 '''
 
+DEV_RELEASE = '''
+static void foo_dev_release(struct device *dev)
+{
+	kfree(to_foo(dev));
+	module_put(THIS_MODULE);
+}
+
+static int foo_add(struct foo *foo)
+{
+	foo->dev.release = foo_dev_release;
+	return device_register(&foo->dev);
+}
+'''
+
+DEV_REMOVE = '''
+static void foo_remove(struct device *dev)
+{
+	foo_stop(to_foo(dev));
+	module_put(THIS_MODULE);
+}
+
+static struct bus_type foo_bus = {
+	.remove = foo_remove,
+};
+'''
+
 CASES = [
     ('cocci: a work item that ends by putting its own module', 'FAILED', cocci(WORK_SELF_PUT)),
     ('cocci: a kref release that ends by putting its own module', 'FAILED', cocci(KREF_SELF_PUT)),
@@ -122,6 +162,24 @@ CASES = [
      cocci(LIST)),
     ('cocci: a global deferred-free list', 'FAILED', cocci(GLOBAL_LIST)),
     ('cocci: a list drained outside a work item', 'PASS', cocci(LIST_NOT_IN_WORK)),
+    ('cocci: a work item ending in module_put(THIS_MODULE); return;', 'FAILED',
+     cocci(WORK_SELF_PUT.replace('module_put(THIS_MODULE);\n', 'module_put(THIS_MODULE);\n\treturn;\n'))),
+    ('cocci: a work item whose last put is conditional', 'FAILED',
+     cocci(WORK_SELF_PUT.replace('\tmodule_put(THIS_MODULE);\n',
+                                 '\tif (foo->pinned)\n\t\tmodule_put(THIS_MODULE);\n'))),
+    ('cocci: a device release callback ending in module_put(THIS_MODULE)', 'FAILED',
+     cocci(DEV_RELEASE)),
+    ('cocci: a struct device callback that is not a release (a bus remove)', 'PASS',
+     cocci(DEV_REMOVE)),
+    ('cocci: context mode stars the self-put', 'FAILED',
+     spatch('context', {'foo.c': WORK_SELF_PUT}, '-\tmodule_put(THIS_MODULE);')),
+    ('cocci: context mode stars the push and the drain', 'FAILED',
+     spatch('context', {'foo.c': LIST}, '-\tif (llist_add(')),
+    ('cocci: org mode lists the list', 'FAILED',
+     spatch('org', {'foo.c': LIST}, 'foo_free_work drains')),
+    ('cocci: a push in one file, a drain in another, given together', 'PASS',
+     spatch('report', {'a.c': LIST.split('void foo_put')[0],
+                       'b.c': 'void foo_put' + LIST.split('void foo_put')[1]}, 'drains')),
     # spatch failing must not read as "no report".
     ('cocci: a rule that does not parse, on a file with nothing to report', 'FAILED',
      cocci(PUT_NOT_LAST, rule='virtual report\n@r@\n@@\n- foo(\n')),

@@ -21,10 +21,14 @@
 /// Documentation/core-api/devhold.rst).
 //
 // Confidence: Moderate
-// Comments: Pattern 1 matches the callback's last statement only, and
-//  callbacks whose parameter is a struct work_struct, kref, kobject,
-//  device or rcu_head.  Pattern 2 pairs a push and a drain of the same
-//  list (field or variable name) within one file.
+// Comments: Pattern 1 matches the callback's last statement (also under
+//  an if, or before a return) in callbacks whose parameter is a struct
+//  work_struct, kthread_work, kref, kobject, rcu_head or tty_port, and in
+//  struct device callbacks assigned to a .release in the same file; in
+//  built-in code THIS_MODULE is NULL and the put does nothing.  Pattern 2
+//  pairs a push and a drain of the same list by its field or variable
+//  name only (generic names such as "list" can pair unrelated lists),
+//  within one file; a drain in a helper called from the work is missed.
 // Options: --no-includes --include-headers
 
 virtual context
@@ -38,16 +42,53 @@ position p;
 @@
 fn(T arg) {
   ...
+(
   module_put@p(THIS_MODULE);
+|
+  if (...) module_put@p(THIS_MODULE);
+)
+  return;
 }
 
 @script:python depends on self_put@
 T << self_put.T;
+fn << self_put.fn;
 @@
-# Only release callbacks: work items, kref/kobject/device releases, RCU.
-if T.replace(" ", "") not in ("structwork_struct*", "structkref*", "structkobject*",
-                              "structdevice*", "structrcu_head*"):
+t = T.replace(" ", "")
+if t not in ("structwork_struct*", "structkref*", "structkobject*",
+               "structrcu_head*", "structkthread_work*", "structtty_port*"):
 	cocci.include_match(False)
+
+@devrel@
+identifier rf, I, S;
+expression E;
+@@
+(
+E.release = rf;
+|
+E->release = rf;
+|
+struct S I = { ..., .release = rf, ... };
+)
+
+@self_put_dev@
+identifier devrel.rf, arg;
+position p;
+@@
+rf(struct device *arg) {
+  ...
+(
+  module_put@p(THIS_MODULE);
+|
+  if (...) module_put@p(THIS_MODULE);
+)
+  return;
+}
+
+@depends on context@
+position self_put_dev.p;
+@@
+* module_put@p(THIS_MODULE);
 
 @depends on context@
 position self_put.p;
@@ -57,9 +98,9 @@ position self_put.p;
 @push depends on report || org || context@
 identifier pf, fld;
 expression E, N;
-position p;
+position p, fp;
 @@
-pf(...) {
+pf@fp(...) {
 <+...
 (
 llist_add@p(N, &E->fld)
@@ -71,10 +112,11 @@ llist_add@p(N, &fld)
 ...+>
 }
 
-@kick depends on push@
+@kick@
 identifier push.pf;
+position push.fp;
 @@
-pf(...) {
+pf@fp(...) {
 <+...
 (
 queue_work(...)
@@ -88,6 +130,14 @@ queue_delayed_work(...)
 schedule_delayed_work(...)
 |
 mod_delayed_work(...)
+|
+queue_delayed_work_on(...)
+|
+mod_delayed_work_on(...)
+|
+queue_rcu_work(...)
+|
+kthread_queue_work(...)
 )
 ...+>
 }
@@ -110,17 +160,44 @@ llist_del_all@q(&fld)
 ...+>
 }
 
+@script:python pair@
+p << push.p;
+q << drain.q;
+@@
+if p[0].file != q[0].file:
+	cocci.include_match(False)
+
 @depends on context@
 position drain.q;
 @@
 * llist_del_all@q(...)
+
+@depends on context@
+position push.p;
+@@
+* llist_add@p(...)
 
 @script:python depends on report@
 p << self_put.p;
 fn << self_put.fn;
 @@
 coccilib.report.print_report(p[0],
-	"%s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
+	"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
+
+@script:python depends on report@
+p << self_put_dev.p;
+fn << devrel.rf;
+@@
+coccilib.report.print_report(p[0],
+	"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
+
+@script:python depends on report@
+q << drain.q;
+fn << drain.fn;
+fld << push.fld;
+@@
+coccilib.report.print_report(q[0],
+	"INFO: %s drains an open-coded deferred-free list (%s): consider a devhold list" % (fn, fld))
 
 @script:python depends on org@
 p << self_put.p;
@@ -128,21 +205,15 @@ fn << self_put.fn;
 @@
 coccilib.org.print_todo(p[0], "%s ends with module_put(THIS_MODULE)" % fn)
 
-@script:python depends on report@
-p << push.p;
-q << drain.q;
-fn << drain.fn;
-fld << push.fld;
+@script:python depends on org@
+p << self_put_dev.p;
+fn << devrel.rf;
 @@
-if p[0].file == q[0].file:
-	coccilib.report.print_report(q[0],
-		"%s drains an open-coded deferred-free list (%s, pushed at line %s): consider a devhold list" % (fn, fld, p[0].line))
+coccilib.org.print_todo(p[0], "%s ends with module_put(THIS_MODULE)" % fn)
 
 @script:python depends on org@
-p << push.p;
 q << drain.q;
 fn << drain.fn;
 fld << push.fld;
 @@
-if p[0].file == q[0].file:
-	coccilib.org.print_todo(q[0], "%s drains an open-coded deferred-free list (%s)" % (fn, fld))
+coccilib.org.print_todo(q[0], "%s drains an open-coded deferred-free list (%s)" % (fn, fld))
