@@ -9,12 +9,22 @@
 #                               the counts
 #   cocci.sh files TREE FILE... only the given files (relative to TREE);
 #                               exit 1 when any is reported
+#   cocci.sh filter EXEMPT      the reports on stdin that EXEMPT ("FILE
+#                               FUNCTION -- reason" lines) does not list;
+#                               exit 1 when there is any
 #
 # The rule is read from RULE (default: the work tree's, $WORK or
 # build/work).  spatch comes from Debian's coccinelle (make deps).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+if [ "$1" = filter ]; then
+	out=$(awk 'NR == FNR { if ($0 !~ /^#/ && NF) ex[$1 " " $2] = 1; next }
+		   { f = $1; sub(/:.*/, "", f); fn = $2; if (fn ~ /^(WARNING|INFO):$/) fn = $3
+		     if (!((f " " fn) in ex)) print }' "$2" -)
+	[ -z "$out" ] || { printf '%s\n' "$out"; exit 1; }
+	exit 0
+fi
 mode=$1 tree=$(cd "$2" && pwd)
 shift 2
 rule=${RULE:-${WORK:-$here/../build/work}/scripts/coccinelle/api/devhold.cocci}

@@ -382,9 +382,7 @@ if [ -f scripts/coccinelle/api/devhold.cocci ]; then
 	RULE=scripts/coccinelle/api/devhold.cocci "$here/cocci.sh" files . $cfiles \
 		>"$RES/cocci-series.out" 2>&1
 	# Reports other than the exempt ones (devtools/cocci-exempt.txt).
-	awk 'NR == FNR { if ($0 !~ /^#/ && NF) ex[$1 " " $2] = 1; next }
-	     { f = $1; sub(/:.*/, "", f); if (!((f " " $2) in ex)) print }' \
-		"$here/cocci-exempt.txt" "$RES/cocci-series.out" >"$tmp/cocci-new"
+	"$here/cocci.sh" filter "$here/cocci-exempt.txt" <"$RES/cocci-series.out" >"$tmp/cocci-new"
 	if [ ! -s "$tmp/cocci-new" ]; then
 		ok
 	else

@@ -25,6 +25,14 @@ def spatch(mode, files, needle):
     return fn
 
 
+EXEMPT = r.REPO / 'devtools/cocci-exempt.txt'
+
+
+def exempt(lines):
+    """cocci.sh filter on the series' reports: FAILED when one is not exempt."""
+    return lambda tmp: r.run(['bash', SCRIPT, 'filter', EXEMPT], stdin=''.join(l + '\n' for l in lines))
+
+
 def cocci(code, rule=None):
     def fn(tmp):
         (tmp / 'foo.c').write_text(code)
@@ -180,6 +188,15 @@ CASES = [
     ('cocci: a push in one file, a drain in another, given together', 'PASS',
      spatch('report', {'a.c': LIST.split('void foo_put')[0],
                        'b.c': 'void foo_put' + LIST.split('void foo_put')[1]}, 'drains')),
+    ("cocci: static: the library's own list, the exempt report", 'PASS',
+     exempt(['lib/devhold.c:562:28-41: INFO: devhold_work_fn drains an open-coded '
+             'deferred-free list (pending): consider a devhold list'])),
+    ('cocci: static: a report on the series that is not exempt', 'FAILED',
+     exempt(['drivers/gpu/drm/drm_connector.c:214:9-22: INFO: drm_connector_free_work_fn '
+             'drains an open-coded deferred-free list (connector_free_list): consider a devhold list'])),
+    ('cocci: static: the exempt function, in another file', 'FAILED',
+     exempt(['lib/other.c:1:1-2: INFO: devhold_work_fn drains an open-coded '
+             'deferred-free list (pending): consider a devhold list'])),
     # spatch failing must not read as "no report".
     ('cocci: a rule that does not parse, on a file with nothing to report', 'FAILED',
      cocci(PUT_NOT_LAST, rule='virtual report\n@r@\n@@\n- foo(\n')),
