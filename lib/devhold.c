@@ -1166,8 +1166,9 @@ EXPORT_SYMBOL_GPL(devhold_list_flush);
  * A %DEVHOLD_LIST_AUTO_DRAIN list may be torn down from its own work item,
  * by the free callback of its last entry (entries pinning the list's
  * owner): the work item does not touch the list after that callback.  A
- * second call, on a list torn down and not pushed to since, does nothing
- * more (owners whose teardown may run twice need not track it).
+ * second call, on a list torn down and not pushed to since, finds nothing
+ * to free and is harmless (owners whose teardown may run twice need not
+ * track it).  Every push must happen before the teardown.
  *
  * Context: any context but NMI for a list without %DEVHOLD_LIST_AUTO_DRAIN
  * when it is empty; process context, may sleep, otherwise (once the list
@@ -1179,9 +1180,9 @@ void devhold_list_fini(struct devhold_list *list)
 	if (list->flags & DEVHOLD_LIST_AUTO_DRAIN) {
 		/*
 		 * A push may still be queueing the work under RCU after its
-		 * entry was drained.  A list never pushed to has no such push:
-		 * one that has not marked the list yet would run concurrently
-		 * with the teardown, which its owner must not allow.
+		 * entry was drained.  Every push happens before the teardown
+		 * (the owner orders them, or the drain of the entry does), so
+		 * a list never pushed to has no such push.
 		 */
 		if (READ_ONCE(list->pushed))
 			synchronize_rcu();

@@ -134,6 +134,19 @@ void foo_put(struct foo_dev *fd, struct foo *f)
 }
 '''
 
+EARLY_RETURN = '''static void c_work(struct work_struct *work)
+{
+	struct foo *foo = container_of(work, struct foo, w);
+
+	if (foo->early) {
+		module_put(THIS_MODULE);
+		return;
+	}
+	kfree(foo);
+	module_put(THIS_MODULE);
+}
+'''
+
 DEV_RELEASE = '''
 static void foo_dev_release(struct device *dev)
 {
@@ -181,8 +194,23 @@ CASES = [
      cocci(DEV_REMOVE)),
     ('cocci: context mode stars the self-put', 'FAILED',
      spatch('context', {'foo.c': WORK_SELF_PUT}, '-\tmodule_put(THIS_MODULE);')),
-    ('cocci: context mode stars the push and the drain', 'FAILED',
+    ('cocci: context mode stars the push', 'FAILED',
      spatch('context', {'foo.c': LIST}, '-\tif (llist_add(')),
+    ('cocci: context mode stars the drain', 'FAILED',
+     spatch('context', {'foo.c': LIST}, '-\tstruct llist_node *node = llist_del_all(')),
+    ('cocci: a self-put beside a drain whose push is in another file (report)', 'FAILED',
+     spatch('report', {'a.c': WORK_SELF_PUT + LIST.split('void foo_put')[0],
+                       'b.c': 'void foo_put' + LIST.split('void foo_put')[1]},
+            'WARNING: foo_release_work')),
+    ('cocci: a self-put beside a drain whose push is in another file (org)', 'FAILED',
+     spatch('org', {'a.c': WORK_SELF_PUT + LIST.split('void foo_put')[0],
+                    'b.c': 'void foo_put' + LIST.split('void foo_put')[1]},
+            'foo_release_work ends with')),
+    ('cocci: ... and no list report across the two files', 'PASS',
+     spatch('report', {'a.c': WORK_SELF_PUT + LIST.split('void foo_put')[0],
+                       'b.c': 'void foo_put' + LIST.split('void foo_put')[1]}, 'INFO:')),
+    ('cocci: both puts of a work item with an early return reported', 'FAILED',
+     spatch('report', {'c.c': EARLY_RETURN}, 'c.c:10:')),
     ('cocci: org mode lists the list', 'FAILED',
      spatch('org', {'foo.c': LIST}, 'foo_free_work drains')),
     ('cocci: a push in one file, a drain in another, given together', 'PASS',

@@ -28,7 +28,9 @@
 //  built-in code THIS_MODULE is NULL and the put does nothing.  Pattern 2
 //  pairs a push and a drain of the same list by its field or variable
 //  name only (generic names such as "list" can pair unrelated lists),
-//  within one file; a drain in a helper called from the work is missed.
+//  within one file.  Missed: a drain in a helper called from the work or
+//  in a kthread_work; a final put in both branches of a trailing if/else;
+//  a struct class .dev_release.
 // Options: --no-includes --include-headers
 
 virtual context
@@ -95,6 +97,39 @@ position self_put.p;
 @@
 * module_put@p(THIS_MODULE);
 
+@script:python depends on report@
+p << self_put.p;
+fn << self_put.fn;
+@@
+for pp in p:
+	coccilib.report.print_report(pp,
+		"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
+
+@script:python depends on report@
+p << self_put_dev.p;
+fn << devrel.rf;
+@@
+for pp in p:
+	coccilib.report.print_report(pp,
+		"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
+
+@script:python depends on org@
+p << self_put.p;
+fn << self_put.fn;
+@@
+for pp in p:
+	coccilib.org.print_todo(pp, "%s ends with module_put(THIS_MODULE)" % fn)
+
+@script:python depends on org@
+p << self_put_dev.p;
+fn << devrel.rf;
+@@
+for pp in p:
+	coccilib.org.print_todo(pp, "%s ends with module_put(THIS_MODULE)" % fn)
+
+// The self-put reports come before the list rules: the same-file filter
+// below (cocci.include_match(False)) drops whole environments, and with
+// them any self-put bindings not reported yet.
 @push depends on report || org || context@
 identifier pf, fld;
 expression E, N;
@@ -136,8 +171,6 @@ queue_delayed_work_on(...)
 mod_delayed_work_on(...)
 |
 queue_rcu_work(...)
-|
-kthread_queue_work(...)
 )
 ...+>
 }
@@ -178,38 +211,12 @@ position push.p;
 * llist_add@p(...)
 
 @script:python depends on report@
-p << self_put.p;
-fn << self_put.fn;
-@@
-coccilib.report.print_report(p[0],
-	"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
-
-@script:python depends on report@
-p << self_put_dev.p;
-fn << devrel.rf;
-@@
-coccilib.report.print_report(p[0],
-	"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
-
-@script:python depends on report@
 q << drain.q;
 fn << drain.fn;
 fld << push.fld;
 @@
 coccilib.report.print_report(q[0],
 	"INFO: %s drains an open-coded deferred-free list (%s): consider a devhold list" % (fn, fld))
-
-@script:python depends on org@
-p << self_put.p;
-fn << self_put.fn;
-@@
-coccilib.org.print_todo(p[0], "%s ends with module_put(THIS_MODULE)" % fn)
-
-@script:python depends on org@
-p << self_put_dev.p;
-fn << devrel.rf;
-@@
-coccilib.org.print_todo(p[0], "%s ends with module_put(THIS_MODULE)" % fn)
 
 @script:python depends on org@
 q << drain.q;
