@@ -117,22 +117,12 @@ void foo_put(struct foo *f)
 }
 '''
 
-LIST_NOT_IN_WORK = '''
-void foo_drain(struct foo_dev *fd)
-{
-	struct llist_node *node = llist_del_all(&fd->free_list);
-	struct foo *f, *t;
-
-	llist_for_each_entry_safe(f, t, node, link)
-		kfree(f);
-}
-
-void foo_put(struct foo_dev *fd, struct foo *f)
-{
-	if (llist_add(&f->link, &fd->free_list))
-		queue_work(system_wq, &fd->free_work);
-}
-'''
+# The same list, drained from a plain function, not a work item.
+LIST_NOT_IN_WORK = LIST.replace(
+    'static void foo_free_work(struct work_struct *work)\n{\n'
+    '\tstruct foo_dev *fd = container_of(work, struct foo_dev, free_work);\n',
+    'void foo_drain(struct foo_dev *fd)\n{\n')
+assert LIST_NOT_IN_WORK != LIST
 
 EARLY_RETURN = '''static void c_work(struct work_struct *work)
 {
