@@ -12,7 +12,7 @@
  * code that is gone.  devhold gives the three pieces every such helper
  * otherwise open-codes:
  *
- * * Holds (devhold_get(), devhold_put()): a hold pins a provider object
+ * * Holds (devhold_get(), devhold_put_deferred()): a hold pins a provider object
  *   and, unless the provider's domain counts its objects, the module that
  *   owns the provider's code.  Dropping a hold is safe in hardirq context,
  *   with IRQs off, under spinlocks and raw spinlocks, in reclaim, in a folio
@@ -36,7 +36,7 @@
  *
  * Two lifetime models: by default a hold pins the provider's module, and an
  * rmmod of the provider fails while a hold is out.  A domain created with
- * %DEVHOLD_DOMAIN_COUNTED is one whose provider waits for its objects in its
+ * %DEVHOLD_DOMAIN_EXIT_WAITS is one whose provider waits for its objects in its
  * module_exit (devhold_domain_wait_idle()); holds there pin the object only,
  * and the rmmod waits for them instead of failing.
  *
@@ -186,7 +186,7 @@ static void devhold_domain_free(struct work_struct *work)
 
 /*
  * The last reference may go in any context: the domain is freed from a work
- * item after a grace period, as devhold_put() touches it under RCU after
+ * item after a grace period, as devhold_put_deferred() touches it under RCU after
  * publishing a hold that the release work may finish at once.
  */
 static void devhold_domain_unref(struct devhold_domain *domain)
@@ -207,7 +207,7 @@ static void devhold_domain_put_creator(struct devhold_domain *domain)
 /**
  * devhold_domain_create() - create a domain
  * @name: name used in reports; copied
- * @flags: 0, or %DEVHOLD_DOMAIN_COUNTED when the provider counts its objects
+ * @flags: 0, or %DEVHOLD_DOMAIN_EXIT_WAITS when the provider counts its objects
  *	in the domain and waits for them in its module_exit; holds in such a
  *	domain do not pin the owner module
  *
@@ -326,7 +326,7 @@ EXPORT_SYMBOL_GPL(devhold_domain_destroy);
  * @ops: how to pin @obj; see &struct devhold_ops
  * @obj: the provider object
  * @owner: the module owning the provider's code, or NULL when built in;
- *	ignored in a %DEVHOLD_DOMAIN_COUNTED domain, whose provider waits for
+ *	ignored in a %DEVHOLD_DOMAIN_EXIT_WAITS domain, whose provider waits for
  *	its objects instead
  * @gfp: allocation flags for the hold (one small allocation)
  *
@@ -335,10 +335,10 @@ EXPORT_SYMBOL_GPL(devhold_domain_destroy);
  * pinned either (-EAGAIN): the loader frees a module whose init fails,
  * pinned or not, and this hold would then put a freed module.  A provider
  * whose objects are held while its init runs counts them in a
- * %DEVHOLD_DOMAIN_COUNTED domain, and its init error path waits for them as
+ * %DEVHOLD_DOMAIN_EXIT_WAITS domain, and its init error path waits for them as
  * its module_exit does (see "A failing module_init" in
  * Documentation/core-api/devhold.rst).  Then @ops->get pins @obj.  The hold
- * is given back with devhold_put().
+ * is given back with devhold_put_deferred().
  *
  * Context: any context @gfp allows, but NMI.
  * Return: the hold, ERR_PTR(-ENODEV) when @owner is going or @domain was
@@ -357,7 +357,7 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 	if (devhold_misused(READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
 			    domain->name))
 		return ERR_PTR(-ENODEV);
-	if (domain->flags & DEVHOLD_DOMAIN_COUNTED)
+	if (domain->flags & DEVHOLD_DOMAIN_EXIT_WAITS)
 		owner = NULL;
 	/* COMING only turns into LIVE or GOING: a stale read refuses. */
 	if (owner && module_is_coming(owner)) {
@@ -457,7 +457,7 @@ static void devhold_double_put(struct devhold *hold)
 }
 
 /**
- * devhold_put() - give back a hold
+ * devhold_put_deferred() - give back a hold
  * @hold: the hold, may be NULL or an error pointer
  *
  * The hold is queued on its domain and finished by the domain's release
@@ -480,7 +480,7 @@ static void devhold_double_put(struct devhold *hold)
  * raw spinlock and may wake a worker: not under the scheduler's runqueue
  * or pi_lock, nor under a workqueue pool's lock.
  */
-void devhold_put(struct devhold *hold)
+void devhold_put_deferred(struct devhold *hold)
 {
 	struct devhold_domain *domain;
 	bool first;
@@ -513,7 +513,7 @@ void devhold_put(struct devhold *hold)
 		queue_delayed_work(devhold_wq, &domain->work, 0);
 	rcu_read_unlock();
 }
-EXPORT_SYMBOL_GPL(devhold_put);
+EXPORT_SYMBOL_GPL(devhold_put_deferred);
 
 static void devhold_finish(struct devhold *hold)
 {
@@ -617,7 +617,7 @@ static bool devhold_delay_pending(struct devhold_domain *domain)
  * devhold_domain_flush() - finish every hold put so far on a domain
  * @domain: the domain
  *
- * Returns once the object and module puts of every devhold_put() on
+ * Returns once the object and module puts of every devhold_put_deferred() on
  * @domain that returned before the call have completed (with
  * CONFIG_DEVHOLD_DEBUG_DELAY too: a flush overrides the delay).  Other
  * domains' holds are not waited for.
@@ -946,7 +946,7 @@ EXPORT_SYMBOL_GPL(devhold_domain_holds);
  * @domain: the domain
  *
  * The module-exit helper: waits until the domain counts no object and no
- * live hold (in a %DEVHOLD_DOMAIN_COUNTED domain a hold pins no module,
+ * live hold (in a %DEVHOLD_DOMAIN_EXIT_WAITS domain a hold pins no module,
  * also when its object was never counted), finishes the holds put so far
  * on it and then runs
  * devhold_release_barrier(), so that no release code of the domain runs any

@@ -16,7 +16,7 @@
 #include <linux/workqueue.h>
 
 /* hold->flags */
-#define DEVHOLD_PUT		0	/* devhold_put() was called */
+#define DEVHOLD_PUT		0	/* devhold_put_deferred() was called */
 #define DEVHOLD_DELAY_ARMED	1	/* debug delay: the deadline is drawn */
 
 struct devhold_debug {

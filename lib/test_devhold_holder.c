@@ -445,7 +445,7 @@ static void thh_put(struct thh_ref *ref, enum thh_ctx ctx)
 
 	switch (ref->method) {
 	case THH_DEVHOLD:
-		devhold_put(ref->hold);
+		devhold_put_deferred(ref->hold);
 		break;
 	case THH_IGNORED_GET:
 		put_device(ref->obj);

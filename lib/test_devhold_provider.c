@@ -282,7 +282,7 @@ static int __init tdp_init(void)
 	ret = -ENOMEM;
 	if (!tdp_nobarrier) {
 		tdp_domain = devhold_domain_create(TEST_DEVHOLD_PROVIDER,
-						   counted ? DEVHOLD_DOMAIN_COUNTED : 0);
+						   counted ? DEVHOLD_DOMAIN_EXIT_WAITS : 0);
 		if (!tdp_domain)
 			goto out;
 	}

@@ -215,7 +215,7 @@ static void scale_settle_holds(void)
 	flush_work(&open73_work);
 }
 
-/* devhold_get() + devhold_put(), @r->n times: the hold's whole fast path. */
+/* devhold_get() + devhold_put_deferred(), @r->n times: the hold's whole fast path. */
 static void scale_hold_loop(struct scale_reader *r, struct devhold_domain *domain,
 			    struct module *owner)
 {
@@ -228,7 +228,7 @@ static void scale_hold_loop(struct scale_reader *r, struct devhold_domain *domai
 			r->err = PTR_ERR(h);
 			return;
 		}
-		devhold_put(h);
+		devhold_put_deferred(h);
 	}
 }
 
@@ -290,7 +290,7 @@ static int prepare_put_devhold(struct scale_reader *r)
 					  GFP_KERNEL);
 		if (IS_ERR(r->slots[i])) {
 			while (i--)
-				devhold_put(r->slots[i]);
+				devhold_put_deferred(r->slots[i]);
 			return -ENOMEM;
 		}
 	}
@@ -302,7 +302,7 @@ static void run_put_devhold(struct scale_reader *r)
 	long i;
 
 	for (i = 0; i < r->n; i++)
-		devhold_put(r->slots[i]);
+		devhold_put_deferred(r->slots[i]);
 }
 
 static int prepare_put_llist(struct scale_reader *r)
@@ -437,7 +437,7 @@ static const struct scale_op scale_ops[] = {
 	  NULL, run_sync_dev, NULL },
 	{ "sync-mod", "floor: module and object get+put, no deferral",
 	  NULL, run_sync_mod, NULL },
-	{ "put-devhold", "release only: devhold_put",
+	{ "put-devhold", "release only: devhold_put_deferred",
 	  prepare_put_devhold, run_put_devhold, scale_settle_holds },
 	{ "put-llist", "release only: llist_add+queue_work (unbound)",
 	  prepare_put_llist, run_put_llist, scale_settle_holds },
@@ -761,7 +761,7 @@ static int scale_iso_sample(struct devhold_domain *b, u64 *p50, u64 *p99, u64 *f
 		}
 		reinit_completion(&scale_iso->b_done);
 		WRITE_ONCE(scale_iso->b_put_at, ktime_get_ns());
-		devhold_put(h);
+		devhold_put_deferred(h);
 		wait_for_completion(&scale_iso->b_done);
 		lat[i] = scale_iso->b_lat;
 	}
@@ -776,7 +776,7 @@ static int scale_iso_sample(struct devhold_domain *b, u64 *p50, u64 *p99, u64 *f
 	reinit_completion(&scale_iso->b_done);
 	t0 = ktime_get_ns();
 	WRITE_ONCE(scale_iso->b_put_at, t0);
-	devhold_put(h);
+	devhold_put_deferred(h);
 	devhold_domain_flush(b);
 	*flush = ktime_get_ns() - t0;
 	kfree(lat);
@@ -813,7 +813,7 @@ static int scale_isolation(u64 *idle_p50, u64 *blocked_p50)
 		err = PTR_ERR(h);
 		goto out;
 	}
-	devhold_put(h);
+	devhold_put_deferred(h);
 	wait_for_completion(&scale_iso->a_in_put);
 	err = scale_iso_sample(b, blocked_p50, &p99[1], &flush[1]);
 	complete(&scale_iso->a_go);
@@ -847,7 +847,7 @@ static void load_hold(void)
 	for (i = 0; i < SCALE_LOAD_BATCH; i++) {
 		h = devhold_get(scale_load_domain, &scale_obj_ops, scale_obj, NULL, GFP_KERNEL);
 		if (!IS_ERR(h))
-			devhold_put(h);
+			devhold_put_deferred(h);
 	}
 	devhold_domain_flush(scale_load_domain);
 }
@@ -1026,7 +1026,7 @@ static void scale_drain(void)
 	}
 	t0 = ktime_get_ns();
 	for (i = 0; i < n; i++)
-		devhold_put(h[i]);
+		devhold_put_deferred(h[i]);
 	devhold_domain_flush(scale_counted);
 	ns = ktime_get_ns() - t0;
 	kvfree(h);
@@ -1103,7 +1103,7 @@ static int devhold_scale_run(void)
 	if (!IS_MODULE(CONFIG_TEST_DEVHOLD_SCALE))
 		scale_stand_in = kzalloc_obj(*scale_stand_in);
 	scale_mod = scale_stand_in ?: THIS_MODULE;
-	scale_counted = devhold_domain_create("devhold_scale_counted", DEVHOLD_DOMAIN_COUNTED);
+	scale_counted = devhold_domain_create("devhold_scale_counted", DEVHOLD_DOMAIN_EXIT_WAITS);
 	scale_pinning = devhold_domain_create("devhold_scale_pinning", 0);
 	scale_wq = alloc_workqueue("devhold_scale", WQ_UNBOUND, 0);
 	if (!med1 || !medn || !scale_obj || !scale_mod || !scale_counted || !scale_pinning ||

@@ -210,6 +210,6 @@ MUTANTS = [
     # design: a counted domain's holds do not pin the module
     ('counted-pins-module',
      ['devhold_test_counted_domain'],
-     '\tif (domain->flags & DEVHOLD_DOMAIN_COUNTED)\n\t\towner = NULL;',
+     '\tif (domain->flags & DEVHOLD_DOMAIN_EXIT_WAITS)\n\t\towner = NULL;',
      '\tif (0)\n\t\towner = NULL;'),
 ]

@@ -49,12 +49,12 @@ struct devhold_ops {
 /*
  * Flags of devhold_domain_create().
  *
- * DEVHOLD_DOMAIN_COUNTED: the domain counts its objects and the provider
+ * DEVHOLD_DOMAIN_EXIT_WAITS: the domain counts its objects and the provider
  * waits for them when it goes (devhold_domain_wait_idle() in its
  * module_exit).  Holds then pin the object only, not the owner module, so
  * an rmmod of a bound provider waits instead of failing.
  */
-#define DEVHOLD_DOMAIN_COUNTED	BIT(0)
+#define DEVHOLD_DOMAIN_EXIT_WAITS	BIT(0)
 
 /**
  * struct devhold_release_section - a release section of a domain
@@ -81,7 +81,7 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 struct devhold *devhold_get_device(struct devhold_domain *domain,
 				   struct device *dev, struct module *owner,
 				   gfp_t gfp);
-void devhold_put(struct devhold *hold);
+void devhold_put_deferred(struct devhold *hold);
 void devhold_domain_flush(struct devhold_domain *domain);
 void devhold_flush(void);
 

@@ -169,7 +169,7 @@ static void devhold_test_get_put_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 1);
 	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 1);
 
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	devhold_test_wait_put(test, obj);
 	devhold_flush();
 
@@ -191,7 +191,7 @@ static void devhold_test_null_owner(struct kunit *test)
 	hold = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 1);
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	devhold_test_wait_put(test, obj);
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
 }
@@ -228,19 +228,19 @@ static void devhold_test_coming_owner(struct kunit *test)
 	hold = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(hold), -EAGAIN);
 	if (!IS_ERR(hold))
-		devhold_put(hold);
+		devhold_put_deferred(hold);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
 	KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
 
-	counted = devhold_domain_create("devhold-test-coming", DEVHOLD_DOMAIN_COUNTED);
+	counted = devhold_domain_create("devhold-test-coming", DEVHOLD_DOMAIN_EXIT_WAITS);
 	KUNIT_ASSERT_NOT_NULL(test, counted);
 	hold = devhold_get(counted, &devhold_test_ops, obj, owner, GFP_KERNEL);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(hold));
 	if (!IS_ERR(hold)) {
 		KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 1);
 		KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
-		devhold_put(hold);
+		devhold_put_deferred(hold);
 	}
 	devhold_domain_destroy(counted);
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
@@ -258,7 +258,7 @@ static void devhold_test_device(struct kunit *test)
 	hold = devhold_get_device(domain, dev, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
 	KUNIT_EXPECT_EQ(test, kref_read(&dev->kobj.kref), before + 1);
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, kref_read(&dev->kobj.kref), before);
 }
@@ -323,7 +323,7 @@ static void devhold_test_irq_work_fn(struct irq_work *iw)
 	struct devhold_test_ctx *c = container_of(iw, struct devhold_test_ctx, iw);
 
 	c->in_hardirq = in_hardirq();
-	devhold_put(c->hold);
+	devhold_put_deferred(c->hold);
 	complete(&c->done);
 }
 
@@ -342,7 +342,7 @@ static void devhold_test_timer_fn(struct timer_list *t)
 {
 	struct devhold_test_ctx *c = timer_container_of(c, t, timer);
 
-	devhold_put(c->hold);
+	devhold_put_deferred(c->hold);
 	complete(&c->done);
 }
 
@@ -361,7 +361,7 @@ static void devhold_test_put_spinlock_irqoff(struct kunit *test)
 	unsigned long flags;
 
 	spin_lock_irqsave(&lock, flags);
-	devhold_put(c->hold);
+	devhold_put_deferred(c->hold);
 	spin_unlock_irqrestore(&lock, flags);
 	complete(&c->done);
 	devhold_test_ctx_check(test, c);
@@ -375,7 +375,7 @@ static void devhold_test_put_raw_spinlock(struct kunit *test)
 
 	/* Lockdep checks that nothing under it sleeps or nests a spinlock_t. */
 	raw_spin_lock_irqsave(&lock, flags);
-	devhold_put(c->hold);
+	devhold_put_deferred(c->hold);
 	raw_spin_unlock_irqrestore(&lock, flags);
 	complete(&c->done);
 	devhold_test_ctx_check(test, c);
@@ -386,7 +386,7 @@ static void devhold_test_put_reclaim(struct kunit *test)
 	struct devhold_test_ctx *c = devhold_test_ctx_setup(test);
 
 	fs_reclaim_acquire(GFP_KERNEL);
-	devhold_put(c->hold);
+	devhold_put_deferred(c->hold);
 	fs_reclaim_release(GFP_KERNEL);
 	complete(&c->done);
 	devhold_test_ctx_check(test, c);
@@ -401,7 +401,7 @@ static void devhold_test_put_fence_signalling(struct kunit *test)
 		kunit_skip(test, "needs CONFIG_DMA_SHARED_BUFFER");
 	c = devhold_test_ctx_setup(test);
 	cookie = dma_fence_begin_signalling();
-	devhold_put(c->hold);
+	devhold_put_deferred(c->hold);
 	dma_fence_end_signalling(cookie);
 	complete(&c->done);
 	devhold_test_ctx_check(test, c);
@@ -731,7 +731,7 @@ static void devhold_test_wait_idle_holds(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	init_completion(&w->done);
-	domain = devhold_domain_create("devhold-test-wait", DEVHOLD_DOMAIN_COUNTED);
+	domain = devhold_domain_create("devhold-test-wait", DEVHOLD_DOMAIN_EXIT_WAITS);
 	if (!domain) {
 		kfree(w);
 		KUNIT_FAIL_AND_ABORT(test, "cannot create the domain");
@@ -741,7 +741,7 @@ static void devhold_test_wait_idle_holds(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, IS_ERR(hold));
 	KUNIT_EXPECT_EQ(test, devhold_domain_objs(domain), 0);
 	if (IS_ERR(kthread_run(devhold_test_waiter_fn, w, "devhold-test"))) {
-		devhold_put(hold);
+		devhold_put_deferred(hold);
 		devhold_domain_destroy(domain);
 		kfree(w);
 		KUNIT_FAIL_AND_ABORT(test, "cannot start the thread");
@@ -749,7 +749,7 @@ static void devhold_test_wait_idle_holds(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, devhold_test_sleeps_on(&domain->wq, &w->done),
 			      "the wait does not wait for a hold");
 	KUNIT_EXPECT_TRUE(test, devhold_test_still_waiting(&w->done));
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	if (!wait_for_completion_timeout(&w->done, 2 * WAIT))
 		KUNIT_FAIL_AND_ABORT(test, "the wait does not end after the last hold");
 	/* From the release (CONFIG_DEVHOLD_DEBUG_DELAY delays it 1 to 4 s). */
@@ -1102,13 +1102,13 @@ static void devhold_test_double_put(struct kunit *test)
 	b = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
-	devhold_put(a);
+	devhold_put_deferred(a);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(entered, WAIT));
 
 	misuse = atomic_read(&devhold_misuse);
-	devhold_put(b);
+	devhold_put_deferred(b);
 	kunit_warning_suppress(test) {
-		devhold_put(b);
+		devhold_put_deferred(b);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
@@ -1150,7 +1150,7 @@ static void devhold_test_put_after_destroy(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 1);
 
 		/* The late put still completes and balances every count. */
-		devhold_put(hold);
+		devhold_put_deferred(hold);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 3);
 		KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
 	}
@@ -1206,7 +1206,7 @@ static int devhold_test_hammer_fn(void *p)
 			continue;
 		}
 		devhold_release_begin(h->domain, &section);
-		devhold_put(hold);
+		devhold_put_deferred(hold);
 		devhold_release_end(h->domain, &section);
 
 		e = kzalloc_obj(*e);
@@ -1324,7 +1324,7 @@ static void devhold_test_leak_report(struct kunit *test)
 	else
 		kunit_info(test, "no reliable stack traces here: stack not checked\n");
 
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	devhold_flush();
 	seq_buf_init(&sb, buf, PAGE_SIZE);
 	devhold_domain_report(domain, &sb);
@@ -1362,7 +1362,7 @@ static void devhold_test_report_many(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "20 holds"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "... and 4 more"));
 	for (i = 0; i < ARRAY_SIZE(holds); i++)
-		devhold_put(holds[i]);
+		devhold_put_deferred(holds[i]);
 	devhold_domain_flush(domain);
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 20);
 }
@@ -1552,7 +1552,7 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	kunit_info(test, "kreport: expect 3 at %s,%s\n",
 		   "devhold_flush,devhold_domain_flush,devhold_domain_wait_idle",
 		   "devhold_test_flushing_put");
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	devhold_test_wait_put(test, &f->obj);
 	kunit_info(test, "kreport: end\n");
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
@@ -1562,7 +1562,7 @@ static void devhold_test_flush_from_put(struct kunit *test)
 
 	next = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(next));
-	devhold_put(next);
+	devhold_put_deferred(next);
 	devhold_test_wait_put(test, obj);
 	devhold_flush();
 	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 0);
@@ -1580,7 +1580,7 @@ static void devhold_test_no_get(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
 	KUNIT_EXPECT_EQ(test, devhold_domain_holds(domain), 1);
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	devhold_test_wait_put(test, obj);
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 1);
 	devhold_domain_flush(domain);
@@ -1610,7 +1610,7 @@ static void devhold_test_debug_delay(struct kunit *test)
 		kunit_skip(test, "needs CONFIG_DEVHOLD_DEBUG_DELAY and devhold.debug_delay=1");
 	hold = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	/* A quarter of the shortest delay: not finished yet. */
 	KUNIT_EXPECT_EQ(test, 0UL, wait_for_completion_timeout(&obj->put_done, HZ / 4));
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->puts), 0);
@@ -1634,14 +1634,14 @@ static void devhold_test_double_put_finished(struct kunit *test)
 		kunit_skip(test, "a finished hold is freed at once without CONFIG_DEBUG_DEVHOLD");
 	hold = devhold_get(domain, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	devhold_test_wait_put(test, obj);
 	devhold_flush();
 
 	misuse = atomic_read(&devhold_misuse);
 	names = atomic_read(&devhold_test_name_calls);
 	kunit_warning_suppress(test) {
-		devhold_put(hold);
+		devhold_put_deferred(hold);
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
@@ -1682,7 +1682,7 @@ static int devhold_test_window_flusher(void *p)
 	struct devhold_test_window *w = p;
 
 	if (wait_for_completion_timeout(&w->in_window, WAIT)) {
-		devhold_put(w->other);
+		devhold_put_deferred(w->other);
 		devhold_domain_flush(w->domain);
 		w->puts_at_flush = atomic_read(&w->obj->puts);
 	}
@@ -1720,7 +1720,7 @@ static void devhold_test_flush_unkicked_put(struct kunit *test)
 	get_task_struct(t);
 	KUNIT_ASSERT_EQ(test, 0, register_trace_devhold_put(devhold_test_put_probe, w));
 	wake_up_process(t);
-	devhold_put(w->stalled);
+	devhold_put_deferred(w->stalled);
 	unregister_trace_devhold_put(devhold_test_put_probe, w);
 	tracepoint_synchronize_unregister();
 	kthread_stop(t);
@@ -1849,7 +1849,7 @@ static struct devhold_test_steal *devhold_test_steal(struct kunit *test)
 	s->later_hold = devhold_get(s->domain, &devhold_test_steal_later_ops, &s->later,
 				    NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(s->later_hold));
-	devhold_put(blocker);
+	devhold_put_deferred(blocker);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&s->put_entered, WAIT));
 	return s;
 }
@@ -1878,7 +1878,7 @@ static void devhold_test_flush_two_flushers(struct kunit *test)
 	struct task_struct *f2;
 
 	/* The list was empty: this put queues the work again. */
-	devhold_put(s->later_hold);
+	devhold_put_deferred(s->later_hold);
 	s->flusher = devhold_test_thread(test, devhold_test_steal_flusher, s);
 	KUNIT_EXPECT_TRUE(test, devhold_test_decided(s->flusher, &s->flushed));
 	f2 = devhold_test_thread(test, devhold_test_steal_flush2, s);
@@ -1906,7 +1906,7 @@ static int devhold_test_late_putter(void *p)
 {
 	struct devhold_test_steal *s = p;
 
-	devhold_put(s->late_hold);
+	devhold_put_deferred(s->late_hold);
 	complete(&s->kicked);
 	return 0;
 }
@@ -1933,7 +1933,7 @@ static void devhold_test_flush_late_kick(struct kunit *test)
 	putter = devhold_test_thread(test, devhold_test_late_putter, s);
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&s->in_window, WAIT));
 	/* The list is not empty: this put does not queue the work. */
-	devhold_put(s->later_hold);
+	devhold_put_deferred(s->later_hold);
 	s->flusher = devhold_test_thread(test, devhold_test_steal_flusher, s);
 	KUNIT_EXPECT_TRUE(test, devhold_test_decided(s->flusher, &s->flushed));
 	atomic_set(&s->late_go, 1);
@@ -2098,10 +2098,10 @@ static void devhold_test_domain_isolation(struct kunit *test)
 	hb = devhold_get(b, &devhold_test_ops, obj, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ha));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hb));
-	devhold_put(ha);
+	devhold_put_deferred(ha);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(entered, WAIT));
 
-	devhold_put(hb);
+	devhold_put_deferred(hb);
 	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&obj->put_done, WAIT),
 			    "a blocked release in another domain held this one up");
 	devhold_domain_flush(b);
@@ -2157,7 +2157,7 @@ static void devhold_test_fifo(struct kunit *test)
 	/* The work is busy with the blocker while the holds are put. */
 	hold = devhold_get(domain, &devhold_test_ops, blocker, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
-	devhold_put(hold);
+	devhold_put_deferred(hold);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(entered, WAIT));
 	for (i = 0; i < DEVHOLD_TEST_FIFO; i++) {
 		q[i].index = i;
@@ -2167,7 +2167,7 @@ static void devhold_test_fifo(struct kunit *test)
 		hold = devhold_get(domain, &devhold_test_seq_ops, &q[i], NULL, GFP_KERNEL);
 		if (IS_ERR(hold))
 			break;
-		devhold_put(hold);
+		devhold_put_deferred(hold);
 	}
 	complete(go);
 	KUNIT_ASSERT_EQ(test, i, DEVHOLD_TEST_FIFO);
@@ -2181,7 +2181,7 @@ static void devhold_test_fifo(struct kunit *test)
 static void devhold_test_counted_domain(struct kunit *test)
 {
 	struct devhold_domain *domain = devhold_domain_create("devhold-test-counted",
-							      DEVHOLD_DOMAIN_COUNTED);
+							      DEVHOLD_DOMAIN_EXIT_WAITS);
 	struct module *owner = devhold_test_owner(test, MODULE_STATE_LIVE);
 	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
 	struct devhold *hold, *going;
@@ -2198,8 +2198,8 @@ static void devhold_test_counted_domain(struct kunit *test)
 	owner->state = MODULE_STATE_GOING;
 	going = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
 	KUNIT_EXPECT_FALSE(test, IS_ERR(going));
-	devhold_put(going);
-	devhold_put(hold);
+	devhold_put_deferred(going);
+	devhold_put_deferred(hold);
 	devhold_domain_flush(domain);
 	KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 0);
 	KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 0);
@@ -2625,15 +2625,15 @@ static void devhold_test_destroy_runs_sectioned_put(struct kunit *test)
 				NULL, GFP_KERNEL);
 	if (IS_ERR(sectioned)) {
 		if (!IS_ERR(blocker))
-			devhold_put(blocker);
+			devhold_put_deferred(blocker);
 		devhold_domain_destroy(t->domain);
 		kfree(t);
 		KUNIT_FAIL_AND_ABORT(test, "cannot set up");
 	}
-	devhold_put(blocker);
+	devhold_put_deferred(blocker);
 	if (!wait_for_completion_timeout(&t->entered, WAIT))
 		KUNIT_FAIL_AND_ABORT(test, "the blocking put did not run");
-	devhold_put(sectioned);
+	devhold_put_deferred(sectioned);
 	if (IS_ERR(kthread_run(devhold_test_destroyer_fn, t, "devhold-test"))) {
 		complete(&t->go);
 		KUNIT_FAIL_AND_ABORT(test, "cannot start the thread");

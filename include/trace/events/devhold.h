@@ -33,7 +33,7 @@ DECLARE_EVENT_CLASS(devhold_hold,
 			      __get_str(domain))
 );
 
-/* devhold_put() published the hold, before it kicks the release work. */
+/* devhold_put_deferred() published the hold, before it kicks the release work. */
 DEFINE_EVENT(devhold_hold, devhold_put,
 	     TP_PROTO(const struct devhold *hold, const char *domain),
 	     TP_ARGS(hold, domain)

@@ -478,7 +478,7 @@ static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 	dpagemap = drm_pagemap_test_lookup(test, t, cache);
 	KUNIT_ASSERT_PTR_EQ(test, dpagemap, &t->dpagemap);
 	/* Keep the drm domain's release work busy: the released hold stays queued. */
-	devhold_put(blocker);
+	devhold_put_deferred(blocker);
 	KUNIT_ASSERT_TRUE(test, drm_pagemap_test_wait(&b->entered));
 	drm_pagemap_put(dpagemap);
 	/* Inactive in the cache, not destroyed; its hold is queued. */
