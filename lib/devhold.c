@@ -1,51 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devhold: device and module lifetime helpers.
- */
-
-/**
- * DOC: devhold overview
- *
- * A helper component (a page map, a VM, a dma-buf, an open file) often keeps
- * a reference on a device that another module provides.  When the provider
- * module unloads while such a reference is still out, the final put runs
- * code that is gone.  devhold gives the three pieces every such helper
- * otherwise open-codes:
- *
- * * Holds (devhold_get(), devhold_put_deferred()): a hold pins a provider object
- *   and, unless the provider's domain counts its objects, the module that
- *   owns the provider's code.  Dropping a hold is safe in hardirq context,
- *   with IRQs off, under spinlocks and raw spinlocks, in reclaim, in a folio
- *   free callback and inside a dma-fence signalling section (not in NMI):
- *   it pushes the hold on its domain's list and queues the domain's release
- *   work.  That work finishes it, in order of the puts: object put first,
- *   then module put, then the hold is freed.
- *
- * * Domains (devhold_domain_create()): a domain, usually one per driver or
- *   subsystem, counts the objects it created and the holds taken on them,
- *   has its own release work, and has release sections
- *   (devhold_release_begin()) with a barrier (devhold_release_barrier())
- *   that waits for every release section that has started.
- *   devhold_domain_wait_idle() is the module-exit helper: it waits until
- *   the domain's last object is released, reporting who still holds what
- *   while that takes long, finishes the puts so far and runs the barrier.
- *
- * * Deferred-free lists (devhold_list_init()): entries pushed lock-free from
- *   any context, freed later in process context by devhold_list_drain() or
- *   by the list's own work item.
- *
- * Two lifetime models: by default a hold pins the provider's module, and an
- * rmmod of the provider fails while a hold is out.  A domain created with
- * %DEVHOLD_DOMAIN_EXIT_WAITS is one whose provider waits for its objects in its
- * module_exit (devhold_domain_wait_idle()); holds there pin the object only,
- * and the rmmod waits for them instead of failing.
- *
- * With CONFIG_DEBUG_DEVHOLD (lib/devhold_debug.c) every live hold is tracked
- * with the stack that took it, a double put reports the stacks of the get
- * and of the first put, and debugfs (devhold/) shows live holds and list
- * statistics.  CONFIG_DEVHOLD_DEBUG_DELAY delays every deferred release by a
- * random 1 to 4 seconds to expose code that assumes it ran already; the boot
- * parameter devhold.debug_delay=0 turns that off.
+ * devhold: device and module lifetime helpers: holds, domains and their
+ * release sections.  See the overview in <linux/devhold.h>.
  */
 
 #include <linux/debug_locks.h>
@@ -64,7 +20,7 @@
 #include <linux/seq_buf.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <kunit/visibility.h>
+#include <kunit/devhold.h>
 
 #include "devhold_internal.h"
 
@@ -73,8 +29,6 @@
 
 /* For tests that act at an exact point of a put or a push. */
 EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_put);
-EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_list_push);
-EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_list_flush);
 EXPORT_TRACEPOINT_SYMBOL_GPL(devhold_domain_free);
 
 static unsigned int wait_warn_secs = 10;
@@ -83,7 +37,7 @@ MODULE_PARM_DESC(wait_warn_secs,
 		 "Seconds devhold_domain_wait_idle() waits before reporting, and between reports (1 to 3600)");
 
 struct kmem_cache *devhold_cache;
-static struct workqueue_struct *devhold_wq;
+struct workqueue_struct *devhold_wq;
 
 /* Every domain until it is freed; for devhold_flush() and debugfs. */
 DEFINE_MUTEX(devhold_domains_lock);
@@ -91,16 +45,8 @@ LIST_HEAD(devhold_domains);
 
 /* Misuse detected (double put, put after destroy, ...): debugfs and tests. */
 atomic_t devhold_misuse = ATOMIC_INIT(0);
-EXPORT_SYMBOL_IF_KUNIT(devhold_misuse);
+EXPORT_SYMBOL_FOR_MODULES(devhold_misuse, DEVHOLD_TEST_MODULES);
 
-#define devhold_misused(cond, fmt, ...) ({				\
-	bool __c = (cond);						\
-	if (unlikely(__c)) {						\
-		atomic_inc(&devhold_misuse);				\
-		WARN(1, "devhold: " fmt, ##__VA_ARGS__);		\
-	}								\
-	unlikely(__c);							\
-})
 
 void devhold_out(struct devhold_sink *s, const char *fmt, ...)
 {
@@ -138,8 +84,8 @@ static void devhold_report(struct devhold_domain *domain, struct devhold_sink *s
  * also every live hold, the object and owner module it pins, how long it
  * has been held and the stack that took it (the first 16; the holds are
  * copied under the domain's lock and written out after it, into a copy
- * allocated with GFP_NOWAIT: without it, the counts only).  For debugging
- * aids (a driver's debugfs) and tests.
+ * allocated with GFP_NOWAIT: without it, the counts only).  For debugfs
+ * and devhold's tests (<kunit/devhold.h>).
  *
  * Context: where a GFP_NOWAIT allocation may be made: not NMI, and on
  * PREEMPT_RT not hardirq context nor under a raw spinlock.
@@ -150,7 +96,7 @@ void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb)
 
 	devhold_report(domain, &s, "report");
 }
-EXPORT_SYMBOL_GPL(devhold_domain_report);
+EXPORT_SYMBOL_FOR_MODULES(devhold_domain_report, DEVHOLD_TEST_MODULES);
 
 static void devhold_domain_get(struct devhold_domain *domain)
 {
@@ -212,16 +158,20 @@ static void devhold_domain_put_creator(struct devhold_domain *domain)
  *	domain do not pin the owner module
  *
  * Context: process context, may sleep.
- * Return: the domain, or NULL when out of memory.
+ * Return: the domain, ERR_PTR(-ENOMEM) when out of memory, or
+ * ERR_PTR(-EINVAL) (with a WARN) for an unknown flag.
  */
 struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags)
 {
 	struct devhold_domain *domain;
 	int err;
 
+	if (devhold_misused(flags & ~DEVHOLD_DOMAIN_EXIT_WAITS,
+			    "domain %s: unknown flags %#x\n", name, flags))
+		return ERR_PTR(-EINVAL);
 	domain = kzalloc_obj(*domain);
 	if (!domain)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	domain->name = kstrdup_const(name, GFP_KERNEL);
 	if (!domain->name)
 		goto err_free;
@@ -264,13 +214,13 @@ err_name:
 	kfree_const(domain->name);
 err_free:
 	kfree(domain);
-	return NULL;
+	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_create);
 
 /**
  * devhold_domain_destroy() - destroy a domain
- * @domain: the domain, may be NULL
+ * @domain: the domain, may be NULL or an error pointer
  *
  * Finishes the holds put so far, waits for release sections that have
  * started, then drops the creator's reference.  Objects still counted or
@@ -290,10 +240,10 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 	struct devhold_sink s = {};
 	long nobjs, nholds;
 
-	if (!domain)
+	if (IS_ERR_OR_NULL(domain))
 		return;
-	if (devhold_misused(READ_ONCE(domain->dead), "domain %s destroyed twice\n",
-			    domain->name))
+	if (devhold_domain_misused(domain, READ_ONCE(domain->dead), "domain %s destroyed twice\n",
+				   domain->name))
 		return;
 	/* The last uncount may drop the creator's reference from here on. */
 	devhold_domain_get(domain);
@@ -303,9 +253,9 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 	devhold_release_barrier(domain);
 	nobjs = atomic_long_read(&domain->nobjs);
 	nholds = atomic_long_read(&domain->nholds);
-	if (devhold_misused(nobjs || nholds,
-			    "domain %s destroyed with %ld objects and %ld holds\n",
-			    domain->name, nobjs, nholds))
+	if (devhold_domain_misused(domain, nobjs || nholds,
+				   "domain %s destroyed with %ld objects and %ld holds\n",
+				   domain->name, nobjs, nholds))
 		devhold_report(domain, &s, "leaks");
 	/*
 	 * The creator's reference: dropped here when no object is counted,
@@ -354,8 +304,8 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 
 	if (devhold_misused(!domain || !ops || !ops->put, "%s: bad arguments\n", __func__))
 		return ERR_PTR(-EINVAL);
-	if (devhold_misused(READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
-			    domain->name))
+	if (devhold_domain_misused(domain, READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
+				   domain->name))
 		return ERR_PTR(-ENODEV);
 	if (domain->flags & DEVHOLD_DOMAIN_EXIT_WAITS)
 		owner = NULL;
@@ -451,8 +401,7 @@ EXPORT_SYMBOL_GPL(devhold_get_device);
  */
 static void devhold_double_put(struct devhold *hold)
 {
-	atomic_inc(&devhold_misuse);
-	WARN(1, "devhold: double put of hold %p\n", hold);
+	devhold_misused(true, "double put of hold %p\n", hold);
 	devhold_debug_double_put(hold);
 }
 
@@ -487,16 +436,16 @@ void devhold_put_deferred(struct devhold *hold)
 
 	if (IS_ERR_OR_NULL(hold))
 		return;
-	if (devhold_misused(in_nmi(), "hold %p put in NMI\n", hold))
+	if (devhold_domain_misused(hold->domain, in_nmi(), "hold %p put in NMI\n", hold))
 		return;
 	if (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {
 		devhold_double_put(hold);
 		return;
 	}
 	domain = hold->domain;
-	devhold_misused(READ_ONCE(domain->dead),
-			"hold %p put after domain %s was destroyed\n",
-			hold, domain->name);
+	devhold_domain_misused(domain, READ_ONCE(domain->dead),
+			       "hold %p put after domain %s was destroyed\n",
+			       hold, domain->name);
 	devhold_debug_put(hold);
 	/*
 	 * Once the hold is on the list the release work may finish it and
@@ -622,6 +571,10 @@ static bool devhold_delay_pending(struct devhold_domain *domain)
  * CONFIG_DEVHOLD_DEBUG_DELAY too: a flush overrides the delay).  Other
  * domains' holds are not waited for.
  *
+ * Users do not flush: devhold_domain_destroy() and, in a domain whose
+ * provider's exit waits, devhold_domain_wait_idle() do.  For devhold's
+ * tests (<kunit/devhold.h>).
+ *
  * Context: process context, may sleep.  Not from reclaim or a
  * WQ_MEM_RECLAIM worker: the release work is not WQ_MEM_RECLAIM, as
  * releases may flush queues that are not.  Not from @domain's own release
@@ -630,9 +583,9 @@ static bool devhold_delay_pending(struct devhold_domain *domain)
  */
 void devhold_domain_flush(struct devhold_domain *domain)
 {
-	if (devhold_misused(current_work() == &domain->work.work,
-			    "domain %s flushed from its own release work\n",
-			    domain->name))
+	if (devhold_domain_misused(domain, current_work() == &domain->work.work,
+				   "domain %s flushed from its own release work\n",
+				   domain->name))
 		return;
 	devhold_flush_begin(domain);
 	/*
@@ -654,13 +607,13 @@ void devhold_domain_flush(struct devhold_domain *domain)
 	} while (devhold_delay_pending(domain));
 	devhold_flush_end(domain);
 }
-EXPORT_SYMBOL_GPL(devhold_domain_flush);
+EXPORT_SYMBOL_FOR_MODULES(devhold_domain_flush, DEVHOLD_TEST_MODULES);
 
 /**
  * devhold_flush() - finish every hold put so far, in every domain
  *
- * devhold_domain_flush() on each domain.  For tests and for code that
- * cannot name the domain.
+ * devhold_domain_flush() on each domain.  For devhold's tests
+ * (<kunit/devhold.h>).
  *
  * Context: process context, may sleep; as devhold_domain_flush().  Not from
  * a put callback: it would flush its own domain and could wait on a domain
@@ -693,7 +646,7 @@ void devhold_flush(void)
 	if (prev)
 		devhold_domain_unref(prev);
 }
-EXPORT_SYMBOL_GPL(devhold_flush);
+EXPORT_SYMBOL_FOR_MODULES(devhold_flush, DEVHOLD_TEST_MODULES);
 
 /*
  * The context a section is begun and ended in: task, softirq, hardirq
@@ -735,14 +688,16 @@ void devhold_release_begin(struct devhold_domain *domain,
 			   struct devhold_release_section *section)
 {
 	/* Zero-initialised by the caller; set only while begun. */
-	if (devhold_misused(section->domain == domain && section->task == current &&
-			    section->context == devhold_context(),
-			    "release section %p of domain %s begun twice\n",
-			    section, domain->name))
+	if (devhold_domain_misused(domain, section->domain == domain &&
+				   section->task == current &&
+				   section->context == devhold_context(),
+				   "release section %p of domain %s begun twice\n",
+				   section, domain->name))
 		return;
-	devhold_misused(READ_ONCE(domain->dead) && !atomic_long_read(&domain->nobjs) &&
-			current_work() != &domain->work.work,
-			"release section begun on destroyed domain %s\n", domain->name);
+	devhold_domain_misused(domain, READ_ONCE(domain->dead) &&
+			       !atomic_long_read(&domain->nobjs) &&
+			       current_work() != &domain->work.work,
+			       "release section begun on destroyed domain %s\n", domain->name);
 	section->scp = srcu_down_read_fast(&domain->srcu);
 	lock_map_acquire_read(&domain->dep_map);
 	section->domain = domain;
@@ -776,14 +731,14 @@ void devhold_release_end(struct devhold_domain *domain,
 			 struct devhold_release_section *section)
 {
 	/* The domain may be gone already: its name is not read here. */
-	if (devhold_misused(section->domain != domain,
-			    "release section %p of domain %p ended twice or never begun\n",
-			    section, domain))
+	if (devhold_domain_misused(domain, section->domain != domain,
+				   "release section %p of domain %p ended twice or never begun\n",
+				   section, domain))
 		return;
-	if (devhold_misused(section->task != current ||
-			    section->context != devhold_context(),
-			    "release section %p of domain %p ended in another context\n",
-			    section, domain)) {
+	if (devhold_domain_misused(domain, section->task != current ||
+				   section->context != devhold_context(),
+				   "release section %p of domain %p ended in another context\n",
+				   section, domain)) {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 		/*
 		 * Lockdep's entry in the beginning context points into the
@@ -833,15 +788,18 @@ static bool devhold_in_release_section(struct devhold_domain *domain)
  * release section of @domain it would wait for itself forever: with
  * lockdep, that is reported with a WARN and refused; without it, it hangs.
  *
+ * devhold_domain_wait_idle() and devhold_domain_destroy() run it; alone,
+ * it is for devhold's tests (<kunit/devhold.h>).
+ *
  * Context: process context, may sleep.
  * Return: 0, or -EDEADLK (with a WARN, nothing waited for) from inside a
  * release section of @domain, with lockdep.
  */
 int devhold_release_barrier(struct devhold_domain *domain)
 {
-	if (devhold_misused(devhold_in_release_section(domain),
-			    "release barrier of domain %s called inside one of its release sections\n",
-			    domain->name))
+	if (devhold_domain_misused(domain, devhold_in_release_section(domain),
+				   "release barrier of domain %s called inside one of its release sections\n",
+				   domain->name))
 		return -EDEADLK;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	/* An empty write section: synchronize_srcu()'s own annotation. */
@@ -852,7 +810,7 @@ int devhold_release_barrier(struct devhold_domain *domain)
 	trace_devhold_barrier_end(domain->name);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(devhold_release_barrier);
+EXPORT_SYMBOL_FOR_MODULES(devhold_release_barrier, DEVHOLD_TEST_MODULES);
 
 /**
  * devhold_domain_obj_add() - count an object the domain created
@@ -869,8 +827,8 @@ EXPORT_SYMBOL_GPL(devhold_release_barrier);
  */
 void devhold_domain_obj_add(struct devhold_domain *domain)
 {
-	if (devhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\n",
-			    domain->name))
+	if (devhold_domain_misused(domain, READ_ONCE(domain->dead),
+				   "object added to destroyed domain %s\n", domain->name))
 		devhold_domain_get(domain);	/* never put */
 	atomic_long_inc(&domain->nobjs);
 }
@@ -896,7 +854,7 @@ void devhold_domain_obj_del(struct devhold_domain *domain)
 	 */
 	rcu_read_lock();
 	n = atomic_long_dec_if_positive(&domain->nobjs);
-	if (devhold_misused(n < 0, "domain %s: object count underflow\n", domain->name))
+	if (devhold_domain_misused(domain, n < 0, "domain %s: object count underflow\n", domain->name))
 		goto out;
 	if (!n) {
 		/*
@@ -932,6 +890,8 @@ EXPORT_SYMBOL_GPL(devhold_domain_objs);
  * devhold_domain_holds() - how many live holds a domain has
  * @domain: the domain
  *
+ * For devhold's tests (<kunit/devhold.h>).
+ *
  * Context: any context.
  * Return: a snapshot of the holds taken and not yet finished.
  */
@@ -939,7 +899,7 @@ long devhold_domain_holds(struct devhold_domain *domain)
 {
 	return atomic_long_read(&domain->nholds);
 }
-EXPORT_SYMBOL_GPL(devhold_domain_holds);
+EXPORT_SYMBOL_FOR_MODULES(devhold_domain_holds, DEVHOLD_TEST_MODULES);
 
 /**
  * devhold_domain_wait_idle() - wait until a domain's objects and holds are all released
@@ -976,13 +936,13 @@ int devhold_domain_wait_idle(struct devhold_domain *domain)
 	struct devhold_sink s = {};
 	unsigned long period;
 
-	if (devhold_misused(current_work() == &domain->work.work ||
-			    devhold_in_release_section(domain),
-			    "domain %s waited for from its own release\n", domain->name))
+	if (devhold_domain_misused(domain, current_work() == &domain->work.work ||
+				   devhold_in_release_section(domain),
+				   "domain %s waited for from its own release\n", domain->name))
 		return -EDEADLK;
-	if (devhold_misused(lockdep_depth(current),
-			    "domain %s waited for with %d locks held\n", domain->name,
-			    lockdep_depth(current)))
+	if (devhold_domain_misused(domain, lockdep_depth(current),
+				   "domain %s waited for with %d locks held\n", domain->name,
+				   lockdep_depth(current)))
 		return -EDEADLK;
 	for (;;) {
 		/*
@@ -1001,203 +961,6 @@ int devhold_domain_wait_idle(struct devhold_domain *domain)
 	return devhold_release_barrier(domain);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_wait_idle);
-
-static void devhold_list_work(struct work_struct *work)
-{
-	struct devhold_list *list = container_of(work, struct devhold_list, work);
-
-	devhold_list_drain(list);
-}
-
-/**
- * __devhold_list_init() - initialise a deferred-free list
- * @list: the list
- * @name: name for reports and debugfs
- * @free: frees one entry, in process context
- * @flags: DEVHOLD_LIST_AUTO_DRAIN to drain from the list's own work item
- * @key: lockdep class of the list's work item
- *
- * Use devhold_list_init(), which names the list after its expression and
- * gives each place that initialises lists its own class, so that a free
- * callback of one list may flush another.
- *
- * Context: process context.
- */
-void __devhold_list_init(struct devhold_list *list, const char *name,
-			 void (*free)(struct llist_node *node),
-			 unsigned int flags, struct lock_class_key *key)
-{
-	init_llist_head(&list->head);
-	list->free = free;
-	list->name = name;
-	list->flags = flags;
-	list->pushed = false;
-	INIT_WORK(&list->work, devhold_list_work);
-#ifdef CONFIG_LOCKDEP
-	lockdep_init_map(&list->work.lockdep_map, "(work_completion)devhold_list", key, 0);
-#endif
-	devhold_debug_list_init(list);
-}
-EXPORT_SYMBOL_GPL(__devhold_list_init);
-
-/**
- * devhold_list_push() - queue an entry for freeing
- * @list: the list
- * @node: the entry's list node; must not be on any deferred-free list
- *
- * When the entry is also reachable through other lists (a "zombie" whose
- * last reference is gone but which is still linked where iterators can see
- * it), those iterators must skip it (kref_get_unless_zero() fails on it) and
- * the free callback unlinks it.  The drain may run at once on another CPU:
- * a free callback that takes a lock the pusher holds waits for it there, so
- * the pusher must not wait for the drain (devhold_list_flush()) under such
- * a lock.
- *
- * @list is not touched once @node is published, except to queue the work of
- * a %DEVHOLD_LIST_AUTO_DRAIN list, which is done under RCU: entries may pin
- * the object that embeds @list, and a drain running at once on another CPU
- * may free that object (devhold_list_fini() waits for such a push).
- *
- * Context: any context but NMI where RCU is watching; does not allocate.
- * Lock-free without %DEVHOLD_LIST_AUTO_DRAIN; with it, queueing the work
- * takes the workqueue pool's raw spinlock and may wake a worker (the
- * scheduler's locks), so not under those locks.
- * Return: true when the list was empty before (the caller may kick its
- * drain; with DEVHOLD_LIST_AUTO_DRAIN the list's work was queued).
- */
-bool devhold_list_push(struct devhold_list *list, struct llist_node *node)
-{
-	bool auto_drain = list->flags & DEVHOLD_LIST_AUTO_DRAIN;
-	const char *name = list->name;
-	bool first;
-
-	devhold_debug_list_pushing(list);
-	/* Before the entry is published (llist_add() is fully ordered). */
-	if (!READ_ONCE(list->pushed))
-		WRITE_ONCE(list->pushed, true);
-	/*
-	 * @name is the caller's (its module's rodata): once the entry is
-	 * published, a drain may free @list's owner and let that module go;
-	 * a module's memory is freed only after an RCU grace period
-	 * (free_module()), so the trace event copies @name under RCU.
-	 */
-	rcu_read_lock();
-	first = llist_add(node, &list->head);
-	trace_devhold_list_push(name, first);
-	if (first && auto_drain)
-		queue_work(devhold_wq, &list->work);
-	rcu_read_unlock();
-	return first;
-}
-EXPORT_SYMBOL_GPL(devhold_list_push);
-
-/**
- * devhold_list_drain() - free the entries queued on a list
- * @list: the list
- *
- * Takes every queued entry off @list, then calls the free callback on each,
- * oldest first.  @list is not touched once the first callback runs: when
- * the entries pin the object that embeds @list, the last callback may tear
- * it down (devhold_list_fini()) and free it.
- *
- * Context: process context; the free callback may sleep.
- * Return: how many entries were freed.
- */
-unsigned long devhold_list_drain(struct devhold_list *list)
-{
-	void (*free)(struct llist_node *node) = list->free;
-	struct llist_node *first, *node, *next;
-	unsigned long n = 0;
-
-	first = llist_del_all(&list->head);
-	if (!first)
-		return 0;
-	first = llist_reverse_order(first);
-	llist_for_each(node, first)
-		n++;
-	devhold_debug_list_drained(list, n);
-	trace_devhold_list_drain(list->name, n);
-	llist_for_each_safe(node, next, first)
-		free(node);
-	return n;
-}
-EXPORT_SYMBOL_GPL(devhold_list_drain);
-
-/**
- * devhold_list_flush() - free everything pushed to a list so far
- * @list: the list
- *
- * Returns once every entry whose devhold_list_push() returned before the
- * call is freed.  A %DEVHOLD_LIST_AUTO_DRAIN list is drained by its work
- * item, queued and waited for here; another list is drained here.  A
- * devhold_list_drain() that another task runs meanwhile is not waited
- * for: entries it took may still be being freed when this returns, so
- * code that drains a list by hand serialises those drains with its
- * flushes.
- *
- * Context: process context, may sleep.  From the list's own work item (a
- * free callback) it only drains.
- */
-void devhold_list_flush(struct devhold_list *list)
-{
-	if ((list->flags & DEVHOLD_LIST_AUTO_DRAIN) && current_work() != &list->work) {
-		/*
-		 * Queued here, the work takes every entry published so far,
-		 * also one whose push has not queued the work yet (it may do
-		 * so once the work looked, and find nothing).
-		 */
-		queue_work(devhold_wq, &list->work);
-		flush_work(&list->work);
-		trace_devhold_list_flush(list->name);
-		return;
-	}
-	trace_devhold_list_flush(list->name);
-	devhold_list_drain(list);
-}
-EXPORT_SYMBOL_GPL(devhold_list_flush);
-
-/**
- * devhold_list_fini() - tear down a deferred-free list
- * @list: the list
- *
- * The list should be empty: the owner drains or flushes it first.  Entries
- * still queued are reported with a WARN and freed.
- *
- * A %DEVHOLD_LIST_AUTO_DRAIN list may be torn down from its own work item,
- * by the free callback of its last entry (entries pinning the list's
- * owner): the work item does not touch the list after that callback.  A
- * second call, on a list torn down and not pushed to since, finds nothing
- * to free and is harmless (owners whose teardown may run twice need not
- * track it).  Every push must happen before the teardown.
- *
- * Context: any context but NMI for a list without %DEVHOLD_LIST_AUTO_DRAIN
- * when it is empty; process context, may sleep, otherwise (once the list
- * was pushed to, it waits for an RCU grace period, so that no push still
- * queues the list's work).
- */
-void devhold_list_fini(struct devhold_list *list)
-{
-	if (list->flags & DEVHOLD_LIST_AUTO_DRAIN) {
-		/*
-		 * A push may still be queueing the work under RCU after its
-		 * entry was drained.  Every push happens before the teardown
-		 * (the owner orders them, or the drain of the entry does), so
-		 * a list never pushed to has no such push.
-		 */
-		if (READ_ONCE(list->pushed))
-			synchronize_rcu();
-		/* Queued again by a push that raced with the last drain. */
-		if (current_work() == &list->work)
-			cancel_work(&list->work);
-		else
-			flush_work(&list->work);
-	}
-	if (devhold_misused(!llist_empty(&list->head), "list %s torn down with entries\n",
-			    list->name))
-		devhold_list_drain(list);
-	devhold_debug_list_fini(list);
-}
-EXPORT_SYMBOL_GPL(devhold_list_fini);
 
 static int __init devhold_init(void)
 {

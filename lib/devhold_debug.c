@@ -18,7 +18,6 @@
 #include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
-#include <kunit/visibility.h>
 
 #include "devhold_internal.h"
 
@@ -277,7 +276,7 @@ void __init devhold_debug_init(void)
 
 #ifdef CONFIG_DEVHOLD_DEBUG_DELAY
 bool devhold_debug_delay = true;
-EXPORT_SYMBOL_IF_KUNIT(devhold_debug_delay);
+EXPORT_SYMBOL_FOR_MODULES(devhold_debug_delay, DEVHOLD_TEST_MODULES);
 module_param_named(debug_delay, devhold_debug_delay, bool, 0644);
 MODULE_PARM_DESC(debug_delay, "Delay each deferred release by 1 to 4 seconds");
 

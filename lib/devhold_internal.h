@@ -15,6 +15,47 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+/*
+ * What only devhold's own tests use (<kunit/devhold.h>, and the members and
+ * knobs here) is exported to them alone: the library's KUnit suite, test
+ * modules and benchmark, and the DRM suites that check DRM's use of it.
+ */
+#define DEVHOLD_TEST_MODULES \
+	"devhold_kunit,test_devhold_*,drm_devhold_test,drm_pagemap_test"
+
+extern struct workqueue_struct *devhold_wq;
+extern atomic_t devhold_misuse;
+
+/*
+ * Misuse: counted, and reported.  The first report of a domain (or, where
+ * there is no domain to trust, of a call site) is a WARN, later ones a
+ * rate-limited line: misuse repeated from hardirq context does not fill
+ * the log with backtraces.
+ */
+#define __devhold_misused(cond, warned, fmt, ...) ({			\
+	bool __c = (cond);						\
+	if (unlikely(__c)) {						\
+		atomic_inc(&devhold_misuse);				\
+		if (!READ_ONCE(*(warned))) {				\
+			WRITE_ONCE(*(warned), true);			\
+			WARN(1, "devhold: " fmt, ##__VA_ARGS__);	\
+		} else {						\
+			pr_warn_ratelimited("devhold: " fmt, ##__VA_ARGS__); \
+		}							\
+	}								\
+	unlikely(__c);							\
+})
+
+/* Misuse of @domain: its first WARNs. */
+#define devhold_domain_misused(domain, cond, fmt, ...)			\
+	__devhold_misused(cond, &(domain)->warned, fmt, ##__VA_ARGS__)
+
+/* Misuse with no domain to trust: the first at this call site WARNs. */
+#define devhold_misused(cond, fmt, ...) ({				\
+	static bool __warned;						\
+	__devhold_misused(cond, &__warned, fmt, ##__VA_ARGS__);		\
+})
+
 /* hold->flags */
 #define DEVHOLD_PUT		0	/* devhold_put_deferred() was called */
 #define DEVHOLD_DELAY_ARMED	1	/* debug delay: the deadline is drawn */
@@ -55,6 +96,7 @@ struct devhold_domain {
 	char *work_name;		/* lockdep's name of the release work */
 	unsigned int flags;		/* DEVHOLD_DOMAIN_* */
 	bool dead;			/* destroyed */
+	bool warned;			/* a misuse of it was WARNed */
 	atomic_t creator_put;		/* the creator's reference was dropped */
 	refcount_t ref;
 	atomic_long_t nobjs;

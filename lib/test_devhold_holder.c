@@ -667,8 +667,8 @@ static int __init thh_init(void)
 		return -EINVAL;
 
 	thh_domain = devhold_domain_create(KBUILD_MODNAME, 0);
-	if (!thh_domain)
-		return -ENOMEM;
+	if (IS_ERR(thh_domain))
+		return PTR_ERR(thh_domain);
 	if (notifier && register_module_notifier(&thh_module_nb)) {
 		devhold_domain_destroy(thh_domain);
 		return -EINVAL;

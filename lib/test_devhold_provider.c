@@ -39,6 +39,8 @@
 #include <linux/string.h>
 #include <linux/wait_bit.h>
 
+#include <kunit/devhold.h>
+
 #include "test_devhold.h"
 
 static unsigned int ndevs = 2;
@@ -245,7 +247,7 @@ static int tdp_cycle(void)
 
 	a = devhold_domain_create("tdp-cycle-a", 0);
 	b = devhold_domain_create("tdp-cycle-b", 0);
-	if (a && b) {
+	if (!IS_ERR(a) && !IS_ERR(b)) {
 		devhold_release_begin(b, &section);
 		devhold_release_barrier(a);
 		devhold_release_end(b, &section);
@@ -255,7 +257,7 @@ static int tdp_cycle(void)
 	}
 	devhold_domain_destroy(a);
 	devhold_domain_destroy(b);
-	return a && b ? 0 : -ENOMEM;
+	return PTR_ERR_OR_ZERO(a) ?: PTR_ERR_OR_ZERO(b);
 }
 
 static int __init tdp_init(void)
@@ -283,8 +285,11 @@ static int __init tdp_init(void)
 	if (!tdp_nobarrier) {
 		tdp_domain = devhold_domain_create(TEST_DEVHOLD_PROVIDER,
 						   counted ? DEVHOLD_DOMAIN_EXIT_WAITS : 0);
-		if (!tdp_domain)
+		if (IS_ERR(tdp_domain)) {
+			ret = PTR_ERR(tdp_domain);
+			tdp_domain = NULL;
 			goto out;
+		}
 	}
 	tdp_pdevs = kcalloc(ndevs, sizeof(*tdp_pdevs), GFP_KERNEL);
 	if (!tdp_pdevs)

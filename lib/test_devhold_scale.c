@@ -52,6 +52,8 @@
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
+#include <kunit/devhold.h>
+
 /* For the sizes of a VM's members that the series changes. */
 #include <drm/drm_gpuvm.h>
 
@@ -799,7 +801,7 @@ static int scale_isolation(u64 *idle_p50, u64 *blocked_p50)
 	scale_iso = kzalloc_obj(*scale_iso);
 	a = devhold_domain_create("devhold_scale_a", 0);
 	b = devhold_domain_create("devhold_scale_b", 0);
-	if (!scale_iso || !a || !b)
+	if (!scale_iso || IS_ERR(a) || IS_ERR(b))
 		goto out;
 	init_completion(&scale_iso->a_in_put);
 	init_completion(&scale_iso->a_go);
@@ -823,10 +825,8 @@ static int scale_isolation(u64 *idle_p50, u64 *blocked_p50)
 	pr_info("isolation: release latency in B, p50/p99: %llu/%llu ns with A idle, %llu/%llu ns with A's release blocked; put+flush of B %llu ns, %llu ns\n",
 		*idle_p50, p99[0], *blocked_p50, p99[1], flush[0], flush[1]);
 out:
-	if (a)
-		devhold_domain_destroy(a);
-	if (b)
-		devhold_domain_destroy(b);
+	devhold_domain_destroy(a);
+	devhold_domain_destroy(b);
 	kfree(scale_iso);
 	scale_iso = NULL;
 	return err;
@@ -960,7 +960,7 @@ static void scale_under_load(void)
 	tasks = kcalloc(max, sizeof(*tasks), GFP_KERNEL);
 	scale_iso = kzalloc_obj(*scale_iso);
 	scale_load_domain = devhold_domain_create("devhold_scale_load", 0);
-	if (!tasks || !scale_iso || !scale_load_domain)
+	if (!tasks || !scale_iso || IS_ERR(scale_load_domain))
 		goto out;
 	init_completion(&scale_iso->b_done);
 
@@ -1000,8 +1000,7 @@ static void scale_under_load(void)
 out:
 	if (err)
 		pr_err("under load: not measured, error %d\n", err);
-	if (scale_load_domain)
-		devhold_domain_destroy(scale_load_domain);
+	devhold_domain_destroy(scale_load_domain);
 	scale_load_domain = NULL;
 	kfree(scale_iso);
 	scale_iso = NULL;
@@ -1106,8 +1105,8 @@ static int devhold_scale_run(void)
 	scale_counted = devhold_domain_create("devhold_scale_counted", DEVHOLD_DOMAIN_EXIT_WAITS);
 	scale_pinning = devhold_domain_create("devhold_scale_pinning", 0);
 	scale_wq = alloc_workqueue("devhold_scale", WQ_UNBOUND, 0);
-	if (!med1 || !medn || !scale_obj || !scale_mod || !scale_counted || !scale_pinning ||
-	    !scale_wq)
+	if (!med1 || !medn || !scale_obj || !scale_mod || IS_ERR(scale_counted) ||
+	    IS_ERR(scale_pinning) || !scale_wq)
 		goto out;
 	kref_init(&scale_obj->ref);
 	if (scale_stand_in) {
@@ -1158,10 +1157,8 @@ out:
 	if (scale_wq)
 		destroy_workqueue(scale_wq);
 	scale_wq = NULL;
-	if (scale_counted)
-		devhold_domain_destroy(scale_counted);
-	if (scale_pinning)
-		devhold_domain_destroy(scale_pinning);
+	devhold_domain_destroy(scale_counted);
+	devhold_domain_destroy(scale_pinning);
 	kfree(scale_stand_in);
 	kfree(scale_obj);
 	kfree(medn);

@@ -1,8 +1,53 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * devhold: device and module lifetime helpers.
+ */
+
+/**
+ * DOC: devhold overview
  *
- * See Documentation/core-api/devhold.rst.
+ * A helper component (a page map, a VM, a dma-buf, an open file) often keeps
+ * a reference on a device that another module provides.  When the provider
+ * module unloads while such a reference is still out, the final put runs
+ * code that is gone.  devhold gives the three pieces every such helper
+ * otherwise open-codes:
+ *
+ * * Holds (devhold_get(), devhold_put_deferred()): a hold pins a provider
+ *   object and, unless the provider's domain says its module exit waits,
+ *   the module that owns the provider's code.  Giving a hold back is safe
+ *   in any context but NMI (hardirq, IRQs off, spinlocks and raw spinlocks,
+ *   reclaim, a folio free callback, a dma-fence signalling section): the
+ *   put is deferred to the domain's release work, which puts the object,
+ *   then the module, then frees the hold, in the order of the puts.
+ *
+ * * Domains (devhold_domain_create()), one per driver module or subsystem:
+ *   a domain counts the objects its provider created and the holds taken on
+ *   them, and has release sections (devhold_release_begin()).
+ *   devhold_domain_wait_idle(), for the provider's module_exit, waits until
+ *   every object is released and every hold finished, then until every
+ *   release section that started has ended.
+ *
+ * * Deferred-free lists (devhold_list_init(), lib/devhold_list.c): entries
+ *   pushed lock-free from any context but NMI, freed later in process
+ *   context by devhold_list_drain() or by the list's own work item.
+ *
+ * Two lifetime models.  By default a hold pins the provider's module, and
+ * an rmmod of the provider fails while a hold is out.  A provider whose
+ * module_exit waits for its objects (devhold_domain_wait_idle()) creates
+ * its domain with %DEVHOLD_DOMAIN_EXIT_WAITS: holds there pin the object
+ * only, and the rmmod waits for them instead of failing.  The model is the
+ * provider's promise, never assumed for it.
+ *
+ * Misuse (a double put, a hold or put on a destroyed domain, a barrier
+ * inside its own release section, ...) is reported and handled without a
+ * crash, a leak or an unbalanced count: the first misuse of a domain with a
+ * WARN, later ones on one rate-limited line each.
+ *
+ * With CONFIG_DEBUG_DEVHOLD every live hold is tracked with the stack that
+ * took it, a double put reports the stacks of the get and of the first
+ * put, and debugfs (devhold/) shows live holds and list statistics.
+ * CONFIG_DEVHOLD_DEBUG_DELAY delays every deferred release by a random 1 to
+ * 4 seconds to expose code that assumes it ran already.
  */
 #ifndef _LINUX_DEVHOLD_H
 #define _LINUX_DEVHOLD_H
@@ -20,7 +65,6 @@ struct device;
 struct devhold;
 struct devhold_domain;
 struct module;
-struct seq_buf;
 struct srcu_ctr;
 struct task_struct;
 
@@ -49,10 +93,11 @@ struct devhold_ops {
 /*
  * Flags of devhold_domain_create().
  *
- * DEVHOLD_DOMAIN_EXIT_WAITS: the domain counts its objects and the provider
- * waits for them when it goes (devhold_domain_wait_idle() in its
- * module_exit).  Holds then pin the object only, not the owner module, so
- * an rmmod of a bound provider waits instead of failing.
+ * DEVHOLD_DOMAIN_EXIT_WAITS: the provider promises that its module_exit
+ * (and a failing module_init) waits for every object counted in the domain
+ * and every hold on it (devhold_domain_wait_idle()).  Holds then pin the
+ * object only, not the owner module, so an rmmod of a bound provider waits
+ * instead of failing.
  */
 #define DEVHOLD_DOMAIN_EXIT_WAITS	BIT(0)
 
@@ -72,9 +117,11 @@ struct devhold_release_section {
 	unsigned char context;		/* task, softirq or hardirq: 0, 1, 2 */
 };
 
+/* Domains */
 struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags);
 void devhold_domain_destroy(struct devhold_domain *domain);
 
+/* Holds */
 struct devhold *devhold_get(struct devhold_domain *domain,
 			    const struct devhold_ops *ops, void *obj,
 			    struct module *owner, gfp_t gfp);
@@ -82,23 +129,22 @@ struct devhold *devhold_get_device(struct devhold_domain *domain,
 				   struct device *dev, struct module *owner,
 				   gfp_t gfp);
 void devhold_put_deferred(struct devhold *hold);
-void devhold_domain_flush(struct devhold_domain *domain);
-void devhold_flush(void);
 
+/* Release sections */
 void devhold_release_begin(struct devhold_domain *domain,
 			   struct devhold_release_section *section);
 void devhold_release_end(struct devhold_domain *domain,
 			 struct devhold_release_section *section);
-int devhold_release_barrier(struct devhold_domain *domain);
 
+/* Object count and the unload wait */
 void devhold_domain_obj_add(struct devhold_domain *domain);
 void devhold_domain_obj_del(struct devhold_domain *domain);
 long devhold_domain_objs(struct devhold_domain *domain);
-long devhold_domain_holds(struct devhold_domain *domain);
 int devhold_domain_wait_idle(struct devhold_domain *domain);
-void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb);
 
-/* Flags of devhold_list_init(). */
+/* Deferred-free lists (lib/devhold_list.c) */
+
+/* Flags of devhold_list_init() */
 #define DEVHOLD_LIST_AUTO_DRAIN	BIT(0)	/* drain from the list's own work item */
 
 /**
@@ -149,7 +195,6 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
 
 bool devhold_list_push(struct devhold_list *list, struct llist_node *node);
 unsigned long devhold_list_drain(struct devhold_list *list);
-void devhold_list_flush(struct devhold_list *list);
 void devhold_list_fini(struct devhold_list *list);
 
 /**
@@ -162,8 +207,5 @@ static inline bool devhold_list_empty(const struct devhold_list *list)
 {
 	return llist_empty(&list->head);
 }
-
-/* Misuse reports so far (debugfs devhold/misuse); for tests. */
-extern atomic_t devhold_misuse;
 
 #endif /* _LINUX_DEVHOLD_H */

@@ -16,6 +16,7 @@
  * another.
  */
 
+#include <kunit/devhold.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/devhold.h>

@@ -12,6 +12,7 @@
  * held by device-private pages whose free reaches folio_free().
  */
 
+#include <kunit/devhold.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/devhold.h>

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * devhold's test interface: not an API.  For devhold's own KUnit suites,
+ * test modules and benchmark only, to which lib/devhold.c exports these
+ * symbols alone (DEVHOLD_TEST_MODULES there); any other module fails to
+ * load.  Drivers use devhold_domain_wait_idle() and the like from
+ * <linux/devhold.h>.
+ */
+#ifndef _KUNIT_DEVHOLD_H
+#define _KUNIT_DEVHOLD_H
+
+#include <linux/atomic.h>
+#include <linux/devhold.h>
+
+struct seq_buf;
+
+/* Misuse reports so far (also debugfs devhold/misuse). */
+extern atomic_t devhold_misuse;
+
+void devhold_domain_flush(struct devhold_domain *domain);
+void devhold_flush(void);
+int devhold_release_barrier(struct devhold_domain *domain);
+long devhold_domain_holds(struct devhold_domain *domain);
+void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb);
+void devhold_list_flush(struct devhold_list *list);
+
+#endif /* _KUNIT_DEVHOLD_H */
