@@ -290,6 +290,7 @@ drm-kunitconfig: assemble
 mutants: assemble
 	@mkdir -p $(RES)
 	devtools/mutants.sh devhold $(WORK) $(O)/uml-lib $(RES) $(CONFIGS_uml-lib) $(PROJECT_uml-lib)
+	devtools/mutants.sh devhold_list $(WORK) $(O)/uml-lib $(RES) $(CONFIGS_uml-lib) $(PROJECT_uml-lib)
 	devtools/mutants.sh drm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_gpuvm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)

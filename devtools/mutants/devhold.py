@@ -7,6 +7,11 @@ FILE = 'lib/devhold.c'
 SUITE = 'devhold'
 TIER = 'uml'
 MUTANTS = [
+    # v3 API: create fails with an error pointer, never NULL
+    ('create-returns-null',
+     ['devhold_test_create_bad_flags'],
+     '\t\t\t    "domain %s: unknown flags %#x\\n", name, flags))\n\t\treturn ERR_PTR(-EINVAL);',
+     '\t\t\t    "domain %s: unknown flags %#x\\n", name, flags))\n\t\treturn NULL;'),
     ('ignored-try-module-get',
      ['devhold_test_going_owner'],
      '\tif (!try_module_get(owner)) {',
@@ -21,7 +26,7 @@ MUTANTS = [
     # which the hold keeps the domain for, reported as misuse
     ('section-on-dead-ignores-put-callbacks',
      ['devhold_test_destroy_runs_sectioned_put'],
-     '!atomic_long_read(&domain->nobjs) &&\n\t\t\tcurrent_work() != &domain->work.work,',
+     '!atomic_long_read(&domain->nobjs) &&\n\t\t\t       current_work() != &domain->work.work,',
      '!atomic_long_read(&domain->nobjs),'),
     ('synchronous-put',
      ['devhold_test_put_hardirq', 'devhold_test_put_spinlock_irqoff'],
@@ -55,8 +60,8 @@ MUTANTS = [
     # v3 M4: the unbounded unload wait with a lock held
     ('wait-idle-under-lock',
      ['devhold_test_wait_idle_locked'],
-     '\tif (devhold_misused(lockdep_depth(current),',
-     '\tif (devhold_misused(0 && lockdep_depth(current),'),
+     '\tif (devhold_domain_misused(domain, lockdep_depth(current),',
+     '\tif (devhold_domain_misused(domain, 0 && lockdep_depth(current),'),
     # v3 bench: objects take no domain reference; a destroy that finds
     # objects leaves the creator's reference to the last uncount (or never
     # drops it: a leak; or drops it at once: freed under the object)
@@ -76,57 +81,26 @@ MUTANTS = [
     # v3 minor 5: an object added to a destroyed domain goes unreported
     ('obj-add-ignores-dead',
      ['devhold_test_domain_outlives_objects'],
-     '\tif (devhold_misused(READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",',
-     '\tif (devhold_misused(0 && READ_ONCE(domain->dead), "object added to destroyed domain %s\\n",'),
+     '\tif (devhold_domain_misused(domain, READ_ONCE(domain->dead),\n\t\t\t\t   "object added',
+     '\tif (devhold_domain_misused(domain, 0 && READ_ONCE(domain->dead),\n\t\t\t\t   "object added'),
     ('no-double-put-check',
      ['devhold_test_double_put'],
      '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {',
      '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags) && 0) {'),
-    ('drain-loses-count',
-     ['devhold_test_list_contexts', 'devhold_test_concurrent'],
-     '\tllist_for_each(node, first)\n\t\tn++;',
-     '\tllist_for_each(node, first)\n\t\t;'),
-    # a drain that looks at the list again after the free callbacks, to
-    # catch what was pushed meanwhile: the last callback freed the list
-    ('drain-touches-freed-list',
-     ['devhold_test_list_frees_owner'],
-     '\tllist_for_each_safe(node, next, first)\n\t\tfree(node);\n\treturn n;',
-     '\tllist_for_each_safe(node, next, first)\n\t\tfree(node);\n'
-     '\tif (!llist_empty(&list->head))\n\t\tn += devhold_list_drain(list);\n\treturn n;'),
-    ('fini-ignores-entries',
-     ['devhold_test_list_fini_nonempty'],
-     '\tif (devhold_misused(!llist_empty(&list->head),',
-     '\tif (0 && devhold_misused(!llist_empty(&list->head),'),
     ('no-underflow-check',
      ['devhold_test_obj_underflow'],
      '\tn = atomic_long_dec_if_positive(&domain->nobjs);',
      '\tn = atomic_long_dec_return(&domain->nobjs);'),
     ('late-put-not-finished',
      ['devhold_test_put_after_destroy'],
-     '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after',
+     '\tdevhold_domain_misused(domain, READ_ONCE(domain->dead),\n\t\t\t       "hold %p put after',
      '\tif (READ_ONCE(domain->dead))\n\t\treturn;\n'
-     '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after'),
-    ('no-auto-drain-work',
-     ['devhold_test_list_auto_drain'],
-     '\tif (first && auto_drain)\n\t\tqueue_work(devhold_wq, &list->work);',
-     '\tif (0 && first && auto_drain)\n\t\tqueue_work(devhold_wq, &list->work);'),
-    # defect 1: the push reads the list after publishing the entry
-    ('push-reads-list-after-publish',
-     ['devhold_test_list_push_publishes_last'],
-     '\tif (first && auto_drain)\n\t\tqueue_work(devhold_wq, &list->work);',
-     '\tif (first && (READ_ONCE(list->flags) & DEVHOLD_LIST_AUTO_DRAIN))\n'
-     '\t\tqueue_work(devhold_wq, &list->work);'),
-    # defect 2: an auto-drained list's teardown flushes its own work
-    ('fini-flushes-own-work',
-     ['devhold_test_list_auto_drain_frees_owner'],
-     '\t\tif (current_work() == &list->work)\n\t\t\tcancel_work(&list->work);\n'
-     '\t\telse\n\t\t\tflush_work(&list->work);',
-     '\t\tflush_work(&list->work);'),
+     '\tdevhold_domain_misused(domain, READ_ONCE(domain->dead),\n\t\t\t       "hold %p put after'),
     # defect 3: a domain flushed from its own release work
     ('flush-waits-for-itself',
      ['devhold_test_flush_from_put'],
-     '\tif (devhold_misused(current_work() == &domain->work.work,',
-     '\tif (devhold_misused(0 && current_work() == &domain->work.work,'),
+     '\tif (devhold_domain_misused(domain, current_work() == &domain->work.work,\n\t\t\t\t   "domain %s flushed',
+     '\tif (devhold_domain_misused(domain, 0 && current_work() == &domain->work.work,\n\t\t\t\t   "domain %s flushed'),
     # defect 8: a flush that does not queue the work itself
     ('flush-misses-unkicked-put',
      ['devhold_test_flush_unkicked_put'],
@@ -142,13 +116,6 @@ MUTANTS = [
      ['devhold_test_flush_late_kick'],
      '\tif (first)\n\t\tqueue_delayed_work(devhold_wq, &domain->work, 0);',
      '\tif (first)\n\t\tmod_delayed_work(devhold_wq, &domain->work, 0);'),
-    # v3: a list flush that waits for the work without queueing it
-    ('list-flush-misses-unkicked-push',
-     ['devhold_test_list_flush_unkicked_push'],
-     '\t\tqueue_work(devhold_wq, &list->work);\n\t\tflush_work(&list->work);\n'
-     '\t\ttrace_devhold_list_flush(list->name);\n\t\treturn;',
-     '\t\tflush_work(&list->work);\n'
-     '\t\ttrace_devhold_list_flush(list->name);\n\t\tdevhold_list_drain(list);\n\t\treturn;'),
     # defect 9: one lockdep class for every domain's SRCU
     ('one-srcu-class',
      ['devhold_test_barrier_nested_domains'],
@@ -179,8 +146,8 @@ MUTANTS = [
     # v3: in_task() does not tell a softirq from a hardirq
     ('section-context-is-in-task',
      ['devhold_test_section_ended_in_hardirq'],
-     '\t\t\t    section->context != devhold_context(),',
-     '\t\t\t    !section->context != !devhold_context(),'),
+     '\t\t\t\t   section->context != devhold_context(),',
+     '\t\t\t\t   !section->context != !devhold_context(),'),
     ('section-ended-elsewhere-left-open',
      ['devhold_test_section_ended_elsewhere'],
      '\t} else {\n\t\tlock_map_release(&domain->dep_map);\n\t}',
@@ -191,12 +158,6 @@ MUTANTS = [
      ['devhold_test_section_outlives_destroy'],
      '\tsynchronize_srcu(&domain->srcu);\n\ttrace_devhold_domain_free(domain->name);',
      '\ttrace_devhold_domain_free(domain->name);'),
-    # design: one lockdep class per list init site and per domain work
-    ('one-list-work-class',
-     ['devhold_test_work_classes'],
-     '\tlockdep_init_map(&list->work.lockdep_map, "(work_completion)devhold_list", key, 0);',
-     '\t{\n\t\tstatic struct lock_class_key one;\n\n'
-     '\t\tlockdep_init_map(&list->work.lockdep_map, "devhold_list", &one, 0);\n\t}'),
     ('one-domain-work-class',
      ['devhold_test_work_classes'],
      '\tlockdep_init_map(&domain->work.work.lockdep_map, domain->work_name,\n\t\t\t &domain->work_key, 0);',
