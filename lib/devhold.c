@@ -47,7 +47,6 @@ LIST_HEAD(devhold_domains);
 atomic_t devhold_misuse = ATOMIC_INIT(0);
 EXPORT_SYMBOL_FOR_MODULES(devhold_misuse, DEVHOLD_TEST_MODULES);
 
-
 void devhold_out(struct devhold_sink *s, const char *fmt, ...)
 {
 	struct va_format vaf;

@@ -32,15 +32,16 @@ extern atomic_t devhold_misuse;
  * rate-limited line: misuse repeated from hardirq context does not fill
  * the log with backtraces.
  */
-#define __devhold_misused(cond, warned, fmt, ...) ({			\
+#define __devhold_misused(cond, warned, ...) ({			\
 	bool __c = (cond);						\
+	bool *__w = (warned);						\
 	if (unlikely(__c)) {						\
 		atomic_inc(&devhold_misuse);				\
-		if (!READ_ONCE(*(warned))) {				\
-			WRITE_ONCE(*(warned), true);			\
-			WARN(1, "devhold: " fmt, ##__VA_ARGS__);	\
+		if (!READ_ONCE(*__w)) {					\
+			WRITE_ONCE(*__w, true);				\
+			WARN(1, "devhold: " __VA_ARGS__);		\
 		} else {						\
-			pr_warn_ratelimited("devhold: " fmt, ##__VA_ARGS__); \
+			pr_warn_ratelimited("devhold: " __VA_ARGS__);	\
 		}							\
 	}								\
 	unlikely(__c);							\

@@ -45,7 +45,6 @@
 
 #include "../devhold_internal.h"	/* the members some cases look at */
 
-
 #define WAIT	(10 * HZ)	/* bound of every wait for deferred work */
 
 struct devhold_test_obj {
