@@ -853,7 +853,8 @@ void devhold_domain_obj_del(struct devhold_domain *domain)
 	 */
 	rcu_read_lock();
 	n = atomic_long_dec_if_positive(&domain->nobjs);
-	if (devhold_domain_misused(domain, n < 0, "domain %s: object count underflow\n", domain->name))
+	if (devhold_domain_misused(domain, n < 0, "domain %s: object count underflow\n",
+				   domain->name))
 		goto out;
 	if (!n) {
 		/*
