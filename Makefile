@@ -122,6 +122,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 .PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
 	baseline-x86_64 baseline-rust series bisect-check export mutants bench cocci-scan \
+	matrix matrix-nosmp matrix-rt matrix-kcsan \
 	assemble deps base clean help
 
 help:
@@ -293,7 +294,35 @@ mutants: assemble
 	devtools/mutants.sh devhold_list $(WORK) $(O)/uml-lib $(RES) $(CONFIGS_uml-lib) $(PROJECT_uml-lib)
 	devtools/mutants.sh drm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
 	devtools/mutants.sh drm_gpuvm $(WORK) $(O)/uml $(RES) $(CONFIGS_uml) $(PROJECT_uml)
+	devtools/mutants.sh devhold_delay $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
 	devtools/mutants.sh drm_connector $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
 	devtools/mutants.sh rust_driver $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)
 	devtools/mutants.sh rust_drm $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)
+
+# The reliability matrix (make matrix; not in the gate: three kernels of
+# their own, about 45 min from scratch).  Each run is judged as the gate
+# judges its tier: the library's suite on a uniprocessor UML kernel (Tiny
+# SRCU) and on a PREEMPT_RT x86_64 kernel, and the VM unload boot on a KCSAN
+# kernel.
+matrix: matrix-nosmp matrix-rt matrix-kcsan
+matrix-nosmp: assemble
+	@mkdir -p $(RES)/matrix-nosmp
+	KUNIT_EXTRA=devhold devtools/kunit.sh $(WORK) uml-lib $(O)/matrix-nosmp \
+		$(RES)/matrix-nosmp/uml-lib $(CONFIGS_uml-lib) $(PROJECT_uml-lib) \
+		$(KC)/matrix-nosmp.config; echo "kunit.py exit status $$?"
+	devtools/judge.sh uml-lib $(WORK) $(O)/matrix-nosmp $(RES)/matrix-nosmp \
+		$(CONFIGS_uml-lib) $(PROJECT_uml-lib) $(KC)/matrix-nosmp.config
+matrix-rt: assemble
+	@mkdir -p $(RES)/matrix-rt
+	KUNIT_EXTRA=devhold devtools/kunit.sh $(WORK) x86_64-lib $(O)/matrix-rt \
+		$(RES)/matrix-rt/x86_64-lib $(KC)/matrix-lib.config $(KC)/matrix-rt.config; \
+		echo "kunit.py exit status $$?"
+	devtools/judge.sh x86_64-lib $(WORK) $(O)/matrix-rt $(RES)/matrix-rt \
+		$(KC)/matrix-lib.config $(KC)/matrix-rt.config
+matrix-kcsan: assemble
+	@mkdir -p $(RES)/matrix-kcsan
+	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/matrix-kcsan \
+		$(RES)/matrix-kcsan/build $(KC)/matrix-lib.config $(KC)/vm.config \
+		$(KC)/matrix-kcsan.config >/dev/null
+	devtools/vm.sh $(WORK) $(O)/matrix-kcsan $(RES)/matrix-kcsan unload

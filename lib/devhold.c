@@ -163,7 +163,7 @@ static void devhold_domain_put_creator(struct devhold_domain *domain)
 struct devhold_domain *devhold_domain_create(const char *name, unsigned int flags)
 {
 	struct devhold_domain *domain;
-	int err;
+	int err = -ENOMEM;
 
 	if (devhold_misused(flags & ~DEVHOLD_DOMAIN_EXIT_WAITS,
 			    "domain %s: unknown flags %#x\n", name, flags))
@@ -213,7 +213,7 @@ err_name:
 	kfree_const(domain->name);
 err_free:
 	kfree(domain);
-	return ERR_PTR(-ENOMEM);
+	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(devhold_domain_create);
 
@@ -241,8 +241,8 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 
 	if (IS_ERR_OR_NULL(domain))
 		return;
-	if (devhold_domain_misused(domain, READ_ONCE(domain->dead), "domain %s destroyed twice\n",
-				   domain->name))
+	if (devhold_misused(READ_ONCE(domain->dead), "domain %s destroyed twice\n",
+			    domain->name))
 		return;
 	/* The last uncount may drop the creator's reference from here on. */
 	devhold_domain_get(domain);
@@ -252,9 +252,9 @@ void devhold_domain_destroy(struct devhold_domain *domain)
 	devhold_release_barrier(domain);
 	nobjs = atomic_long_read(&domain->nobjs);
 	nholds = atomic_long_read(&domain->nholds);
-	if (devhold_domain_misused(domain, nobjs || nholds,
-				   "domain %s destroyed with %ld objects and %ld holds\n",
-				   domain->name, nobjs, nholds))
+	if (devhold_misused(nobjs || nholds,
+			    "domain %s destroyed with %ld objects and %ld holds\n",
+			    domain->name, nobjs, nholds))
 		devhold_report(domain, &s, "leaks");
 	/*
 	 * The creator's reference: dropped here when no object is counted,
@@ -303,8 +303,8 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 
 	if (devhold_misused(!domain || !ops || !ops->put, "%s: bad arguments\n", __func__))
 		return ERR_PTR(-EINVAL);
-	if (devhold_domain_misused(domain, READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
-				   domain->name))
+	if (devhold_misused(READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
+			    domain->name))
 		return ERR_PTR(-ENODEV);
 	if (domain->flags & DEVHOLD_DOMAIN_EXIT_WAITS)
 		owner = NULL;
@@ -435,16 +435,16 @@ void devhold_put_deferred(struct devhold *hold)
 
 	if (IS_ERR_OR_NULL(hold))
 		return;
-	if (devhold_domain_misused(hold->domain, in_nmi(), "hold %p put in NMI\n", hold))
+	if (devhold_misused(in_nmi(), "hold %p put in NMI\n", hold))
 		return;
 	if (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {
 		devhold_double_put(hold);
 		return;
 	}
 	domain = hold->domain;
-	devhold_domain_misused(domain, READ_ONCE(domain->dead),
-			       "hold %p put after domain %s was destroyed\n",
-			       hold, domain->name);
+	devhold_misused(READ_ONCE(domain->dead),
+			"hold %p put after domain %s was destroyed\n",
+			hold, domain->name);
 	devhold_debug_put(hold);
 	/*
 	 * Once the hold is on the list the release work may finish it and
@@ -582,9 +582,9 @@ static bool devhold_delay_pending(struct devhold_domain *domain)
  */
 void devhold_domain_flush(struct devhold_domain *domain)
 {
-	if (devhold_domain_misused(domain, current_work() == &domain->work.work,
-				   "domain %s flushed from its own release work\n",
-				   domain->name))
+	if (devhold_misused(current_work() == &domain->work.work,
+			    "domain %s flushed from its own release work\n",
+			    domain->name))
 		return;
 	devhold_flush_begin(domain);
 	/*
@@ -687,16 +687,16 @@ void devhold_release_begin(struct devhold_domain *domain,
 			   struct devhold_release_section *section)
 {
 	/* Zero-initialised by the caller; set only while begun. */
-	if (devhold_domain_misused(domain, section->domain == domain &&
-				   section->task == current &&
-				   section->context == devhold_context(),
-				   "release section %p of domain %s begun twice\n",
-				   section, domain->name))
+	if (devhold_misused(section->domain == domain &&
+			    section->task == current &&
+			    section->context == devhold_context(),
+			    "release section %p of domain %s begun twice\n",
+			    section, domain->name))
 		return;
-	devhold_domain_misused(domain, READ_ONCE(domain->dead) &&
-			       !atomic_long_read(&domain->nobjs) &&
-			       current_work() != &domain->work.work,
-			       "release section begun on destroyed domain %s\n", domain->name);
+	devhold_misused(READ_ONCE(domain->dead) &&
+			!atomic_long_read(&domain->nobjs) &&
+			current_work() != &domain->work.work,
+			"release section begun on destroyed domain %s\n", domain->name);
 	section->scp = srcu_down_read_fast(&domain->srcu);
 	lock_map_acquire_read(&domain->dep_map);
 	section->domain = domain;
@@ -730,14 +730,14 @@ void devhold_release_end(struct devhold_domain *domain,
 			 struct devhold_release_section *section)
 {
 	/* The domain may be gone already: its name is not read here. */
-	if (devhold_domain_misused(domain, section->domain != domain,
-				   "release section %p of domain %p ended twice or never begun\n",
-				   section, domain))
+	if (devhold_misused(section->domain != domain,
+			    "release section %p of domain %p ended twice or never begun\n",
+			    section, domain))
 		return;
-	if (devhold_domain_misused(domain, section->task != current ||
-				   section->context != devhold_context(),
-				   "release section %p of domain %p ended in another context\n",
-				   section, domain)) {
+	if (devhold_misused(section->task != current ||
+			    section->context != devhold_context(),
+			    "release section %p of domain %p ended in another context\n",
+			    section, domain)) {
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 		/*
 		 * Lockdep's entry in the beginning context points into the
@@ -796,9 +796,9 @@ static bool devhold_in_release_section(struct devhold_domain *domain)
  */
 int devhold_release_barrier(struct devhold_domain *domain)
 {
-	if (devhold_domain_misused(domain, devhold_in_release_section(domain),
-				   "release barrier of domain %s called inside one of its release sections\n",
-				   domain->name))
+	if (devhold_misused(devhold_in_release_section(domain),
+			    "release barrier of domain %s called inside one of its release sections\n",
+			    domain->name))
 		return -EDEADLK;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	/* An empty write section: synchronize_srcu()'s own annotation. */
@@ -826,8 +826,8 @@ EXPORT_SYMBOL_FOR_MODULES(devhold_release_barrier, DEVHOLD_TEST_MODULES);
  */
 void devhold_domain_obj_add(struct devhold_domain *domain)
 {
-	if (devhold_domain_misused(domain, READ_ONCE(domain->dead),
-				   "object added to destroyed domain %s\n", domain->name))
+	if (devhold_misused(READ_ONCE(domain->dead),
+			    "object added to destroyed domain %s\n", domain->name))
 		devhold_domain_get(domain);	/* never put */
 	atomic_long_inc(&domain->nobjs);
 }
@@ -853,8 +853,8 @@ void devhold_domain_obj_del(struct devhold_domain *domain)
 	 */
 	rcu_read_lock();
 	n = atomic_long_dec_if_positive(&domain->nobjs);
-	if (devhold_domain_misused(domain, n < 0, "domain %s: object count underflow\n",
-				   domain->name))
+	if (devhold_misused(n < 0, "domain %s: object count underflow\n",
+			    domain->name))
 		goto out;
 	if (!n) {
 		/*
@@ -936,13 +936,13 @@ int devhold_domain_wait_idle(struct devhold_domain *domain)
 	struct devhold_sink s = {};
 	unsigned long period;
 
-	if (devhold_domain_misused(domain, current_work() == &domain->work.work ||
-				   devhold_in_release_section(domain),
-				   "domain %s waited for from its own release\n", domain->name))
+	if (devhold_misused(current_work() == &domain->work.work ||
+			    devhold_in_release_section(domain),
+			    "domain %s waited for from its own release\n", domain->name))
 		return -EDEADLK;
-	if (devhold_domain_misused(domain, lockdep_depth(current),
-				   "domain %s waited for with %d locks held\n", domain->name,
-				   lockdep_depth(current)))
+	if (devhold_misused(lockdep_depth(current),
+			    "domain %s waited for with %d locks held\n", domain->name,
+			    lockdep_depth(current)))
 		return -EDEADLK;
 	for (;;) {
 		/*

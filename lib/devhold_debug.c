@@ -238,7 +238,7 @@ static int devhold_holds_show(struct seq_file *m, void *unused)
 		seq_printf(m, "domain %s: %ld objects, %ld holds%s%s\n", domain->name,
 			   atomic_long_read(&domain->nobjs),
 			   atomic_long_read(&domain->nholds),
-			   domain->flags & DEVHOLD_DOMAIN_EXIT_WAITS ? " (counted)" : "",
+			   domain->flags & DEVHOLD_DOMAIN_EXIT_WAITS ? " (exit waits)" : "",
 			   READ_ONCE(domain->dead) ? " (destroyed)" : "");
 		devhold_debug_report_holds(domain, &s);
 	}
@@ -296,9 +296,9 @@ bool devhold_delay(struct devhold *hold, unsigned long *next)
 	struct devhold_domain *domain = hold->domain;
 	unsigned long due;
 	/*
-	 * The deadline is drawn here, in the work: devhold_put_deferred() may run in
-	 * hard interrupt context, where the random pool's lock may not be
-	 * taken (it sleeps on PREEMPT_RT).
+	 * The deadline is drawn here, in the work: devhold_put_deferred()
+	 * may run in hard interrupt context, where the random pool's lock
+	 * may not be taken (it sleeps on PREEMPT_RT).
 	 */
 	if (!test_and_set_bit(DEVHOLD_DELAY_ARMED, &hold->flags))
 		hold->debug.due += HZ + get_random_u32_below(3 * HZ + 1);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * devhold: what lib/devhold.c and lib/devhold_debug.c share.
+ * devhold: what lib/devhold.c, lib/devhold_list.c and lib/devhold_debug.c
+ * share.
  */
 #ifndef _LIB_DEVHOLD_INTERNAL_H
 #define _LIB_DEVHOLD_INTERNAL_H
@@ -21,40 +22,23 @@
  * modules and benchmark, and the DRM suites that check DRM's use of it.
  */
 #define DEVHOLD_TEST_MODULES \
-	"devhold_kunit,test_devhold_*,drm_devhold_test,drm_pagemap_test"
+	"devhold_kunit,test_devhold_provider,test_devhold_scale,drm_devhold_test,drm_pagemap_test"
 
 extern struct workqueue_struct *devhold_wq;
 extern atomic_t devhold_misuse;
 
 /*
- * Misuse: counted, and reported.  The first report of a domain (or, where
- * there is no domain to trust, of a call site) is a WARN, later ones a
- * rate-limited line: misuse repeated from hardirq context does not fill
- * the log with backtraces.
+ * Misuse: counted (debugfs devhold/misuse), and reported with a WARN once
+ * per call site, as WARN_ONCE() does: misuse repeated from hardirq context
+ * does not fill the log with backtraces.
  */
-#define __devhold_misused(cond, warned, ...) ({			\
+#define devhold_misused(cond, ...) ({					\
 	bool __c = (cond);						\
-	bool *__w = (warned);						\
 	if (unlikely(__c)) {						\
 		atomic_inc(&devhold_misuse);				\
-		if (!READ_ONCE(*__w)) {					\
-			WRITE_ONCE(*__w, true);				\
-			WARN(1, "devhold: " __VA_ARGS__);		\
-		} else {						\
-			pr_warn_ratelimited("devhold: " __VA_ARGS__);	\
-		}							\
+		WARN_ONCE(1, "devhold: " __VA_ARGS__);			\
 	}								\
 	unlikely(__c);							\
-})
-
-/* Misuse of @domain: its first WARNs. */
-#define devhold_domain_misused(domain, cond, fmt, ...)			\
-	__devhold_misused(cond, &(domain)->warned, fmt, ##__VA_ARGS__)
-
-/* Misuse with no domain to trust: the first at this call site WARNs. */
-#define devhold_misused(cond, fmt, ...) ({				\
-	static bool __warned;						\
-	__devhold_misused(cond, &__warned, fmt, ##__VA_ARGS__);		\
 })
 
 /* hold->flags */
@@ -97,7 +81,6 @@ struct devhold_domain {
 	char *work_name;		/* lockdep's name of the release work */
 	unsigned int flags;		/* DEVHOLD_DOMAIN_* */
 	bool dead;			/* destroyed */
-	bool warned;			/* a misuse of it was WARNed */
 	atomic_t creator_put;		/* the creator's reference was dropped */
 	refcount_t ref;
 	atomic_long_t nobjs;

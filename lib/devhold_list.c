@@ -67,7 +67,7 @@ EXPORT_SYMBOL_GPL(__devhold_list_init);
  * it), those iterators must skip it (kref_get_unless_zero() fails on it) and
  * the free callback unlinks it.  The drain may run at once on another CPU:
  * a free callback that takes a lock the pusher holds waits for it there, so
- * the pusher must not wait for the drain (devhold_list_flush()) under such
+ * the pusher must not wait for the drain (devhold_list_fini()) under such
  * a lock.
  *
  * @list is not touched once @node is published, except to queue the work of

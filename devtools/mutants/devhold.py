@@ -26,7 +26,7 @@ MUTANTS = [
     # which the hold keeps the domain for, reported as misuse
     ('section-on-dead-ignores-put-callbacks',
      ['devhold_test_destroy_runs_sectioned_put'],
-     '!atomic_long_read(&domain->nobjs) &&\n\t\t\t       current_work() != &domain->work.work,',
+     '!atomic_long_read(&domain->nobjs) &&\n\t\t\tcurrent_work() != &domain->work.work,',
      '!atomic_long_read(&domain->nobjs),'),
     ('synchronous-put',
      ['devhold_test_put_hardirq', 'devhold_test_put_spinlock_irqoff'],
@@ -60,8 +60,8 @@ MUTANTS = [
     # v3 M4: the unbounded unload wait with a lock held
     ('wait-idle-under-lock',
      ['devhold_test_wait_idle_locked'],
-     '\tif (devhold_domain_misused(domain, lockdep_depth(current),',
-     '\tif (devhold_domain_misused(domain, 0 && lockdep_depth(current),'),
+     '\tif (devhold_misused(lockdep_depth(current),',
+     '\tif (devhold_misused(0 && lockdep_depth(current),'),
     # v3 bench: objects take no domain reference; a destroy that finds
     # objects leaves the creator's reference to the last uncount (or never
     # drops it: a leak; or drops it at once: freed under the object)
@@ -81,8 +81,8 @@ MUTANTS = [
     # v3 minor 5: an object added to a destroyed domain goes unreported
     ('obj-add-ignores-dead',
      ['devhold_test_domain_outlives_objects'],
-     '\tif (devhold_domain_misused(domain, READ_ONCE(domain->dead),\n\t\t\t\t   "object added',
-     '\tif (devhold_domain_misused(domain, 0 && READ_ONCE(domain->dead),\n\t\t\t\t   "object added'),
+     '\tif (devhold_misused(READ_ONCE(domain->dead),\n\t\t\t    "object added',
+     '\tif (devhold_misused(0 && READ_ONCE(domain->dead),\n\t\t\t    "object added'),
     ('no-double-put-check',
      ['devhold_test_double_put'],
      '\tif (test_and_set_bit(DEVHOLD_PUT, &hold->flags)) {',
@@ -93,14 +93,14 @@ MUTANTS = [
      '\tn = atomic_long_dec_return(&domain->nobjs);'),
     ('late-put-not-finished',
      ['devhold_test_put_after_destroy'],
-     '\tdevhold_domain_misused(domain, READ_ONCE(domain->dead),\n\t\t\t       "hold %p put after',
+     '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after',
      '\tif (READ_ONCE(domain->dead))\n\t\treturn;\n'
-     '\tdevhold_domain_misused(domain, READ_ONCE(domain->dead),\n\t\t\t       "hold %p put after'),
+     '\tdevhold_misused(READ_ONCE(domain->dead),\n\t\t\t"hold %p put after'),
     # defect 3: a domain flushed from its own release work
     ('flush-waits-for-itself',
      ['devhold_test_flush_from_put'],
-     '\tif (devhold_domain_misused(domain, current_work() == &domain->work.work,\n\t\t\t\t   "domain %s flushed',
-     '\tif (devhold_domain_misused(domain, 0 && current_work() == &domain->work.work,\n\t\t\t\t   "domain %s flushed'),
+     '\tif (devhold_misused(current_work() == &domain->work.work,\n\t\t\t    "domain %s flushed',
+     '\tif (devhold_misused(0 && current_work() == &domain->work.work,\n\t\t\t    "domain %s flushed'),
     # defect 8: a flush that does not queue the work itself
     ('flush-misses-unkicked-put',
      ['devhold_test_flush_unkicked_put'],
@@ -146,8 +146,8 @@ MUTANTS = [
     # v3: in_task() does not tell a softirq from a hardirq
     ('section-context-is-in-task',
      ['devhold_test_section_ended_in_hardirq'],
-     '\t\t\t\t   section->context != devhold_context(),',
-     '\t\t\t\t   !section->context != !devhold_context(),'),
+     '\t\t\t    section->context != devhold_context(),',
+     '\t\t\t    !section->context != !devhold_context(),'),
     ('section-ended-elsewhere-left-open',
      ['devhold_test_section_ended_elsewhere'],
      '\t} else {\n\t\tlock_map_release(&domain->dep_map);\n\t}',

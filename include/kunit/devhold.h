@@ -2,8 +2,8 @@
 /*
  * devhold's test interface: not an API.  For devhold's own KUnit suites,
  * test modules and benchmark only, to which lib/devhold.c exports these
- * symbols alone (DEVHOLD_TEST_MODULES there); any other module fails to
- * load.  Drivers use devhold_domain_wait_idle() and the like from
+ * symbols alone (DEVHOLD_TEST_MODULES in lib/devhold_internal.h); any
+ * other module fails to load.  Drivers use devhold_domain_wait_idle() and the like from
  * <linux/devhold.h>.
  */
 #ifndef _KUNIT_DEVHOLD_H
@@ -11,6 +11,7 @@
 
 #include <linux/atomic.h>
 #include <linux/devhold.h>
+#include <linux/llist.h>
 
 struct seq_buf;
 
@@ -23,5 +24,11 @@ int devhold_release_barrier(struct devhold_domain *domain);
 long devhold_domain_holds(struct devhold_domain *domain);
 void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb);
 void devhold_list_flush(struct devhold_list *list);
+
+/* Whether a deferred-free list has no entries (a snapshot). */
+static inline bool devhold_list_empty(const struct devhold_list *list)
+{
+	return llist_empty(&list->head);
+}
 
 #endif /* _KUNIT_DEVHOLD_H */

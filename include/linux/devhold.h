@@ -152,7 +152,7 @@ int devhold_domain_wait_idle(struct devhold_domain *domain);
  *
  * Entries are pushed lock-free from any context and freed later, in process
  * context, by devhold_list_drain() or by the list's own work item.  Set up
- * with devhold_list_init(); members are private to lib/devhold.c.
+ * with devhold_list_init(); members are private to lib/devhold_list.c.
  */
 struct devhold_list {
 	/* private: */
@@ -196,16 +196,5 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
 bool devhold_list_push(struct devhold_list *list, struct llist_node *node);
 unsigned long devhold_list_drain(struct devhold_list *list);
 void devhold_list_fini(struct devhold_list *list);
-
-/**
- * devhold_list_empty() - whether a deferred-free list has no entries
- * @list: the list
- *
- * Return: true when nothing is waiting to be freed (a snapshot).
- */
-static inline bool devhold_list_empty(const struct devhold_list *list)
-{
-	return llist_empty(&list->head);
-}
 
 #endif /* _LINUX_DEVHOLD_H */

@@ -14,9 +14,9 @@
  * starts, a domain's release work) are announced with "kreport: expect N
  * at FUNCTIONS" (the functions that WARN)
  * and closed with "kreport: end" once they have certainly been printed.
- * A domain WARNs for its first misuse only and a call site with no domain
- * (a double put) once per boot; later misuse is counted (devhold_misuse)
- * and printed on one line, which the judge does not count.
+ * Misuse WARNs once per call site and boot (WARN_ONCE()), so a case may
+ * see no WARN of its own: the cases count misuse with devhold_misuse and
+ * bound the WARNs ("at most", "expect up to N").
  */
 
 #include <kunit/devhold.h>
@@ -28,6 +28,7 @@
 #include <linux/devhold.h>
 #include <linux/dma-fence.h>
 #include <linux/irq_work.h>
+#include <linux/kprobes.h>
 #include <linux/kref.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -583,11 +584,8 @@ static void devhold_test_barrier_in_release_section(struct kunit *test)
 	init_completion(&t->done);
 	/* The object whose release this would be: still counted. */
 	devhold_domain_obj_add(t->domain);
-	/*
-	 * The thread's barrier WARNs; its wait, a second misuse of the same
-	 * domain, is counted and reported on one line.
-	 */
-	kunit_info(test, "kreport: expect 1 at %s\n",
+	/* The thread's WARNs, the barrier's and the wait's (once per boot). */
+	kunit_info(test, "kreport: expect up to 2 at %s\n",
 		   "devhold_release_barrier,devhold_domain_wait_idle");
 	if (IS_ERR(kthread_run(devhold_test_self_fn, t, "devhold-test"))) {
 		t->barrier = -ECHILD;
@@ -705,7 +703,7 @@ static void devhold_test_create_bad_flags(struct kunit *test)
 
 	kunit_warning_suppress(test) {
 		domain = devhold_domain_create("devhold-test-flags", BIT(7));
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(domain), -EINVAL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
@@ -729,7 +727,7 @@ static void devhold_test_wait_idle_locked(struct kunit *test)
 	mutex_lock(&lock);
 	kunit_warning_suppress(test) {
 		ret = devhold_domain_wait_idle(domain);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	mutex_unlock(&lock);
 	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
@@ -1073,7 +1071,7 @@ static void devhold_test_list_fini_nonempty(struct kunit *test)
 	devhold_list_push(list, &devhold_test_entry(test, &freed)->node);
 	kunit_warning_suppress(test) {
 		devhold_list_fini(list);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&freed), 1);
@@ -1131,7 +1129,7 @@ static void devhold_test_double_put(struct kunit *test)
 	devhold_put_deferred(b);
 	kunit_warning_suppress(test) {
 		devhold_put_deferred(b);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 	complete(go);
@@ -1150,7 +1148,7 @@ static void devhold_test_put_after_destroy(struct kunit *test)
 	struct module *owner = devhold_test_owner(test, MODULE_STATE_LIVE);
 	struct devhold_test_obj *obj = devhold_test_obj(test, owner);
 	struct devhold *hold, *late;
-	int misuse;
+	int misuse, warns;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, domain);
 	hold = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
@@ -1158,24 +1156,30 @@ static void devhold_test_put_after_destroy(struct kunit *test)
 
 	misuse = atomic_read(&devhold_misuse);
 	kunit_warning_suppress(test) {
-		/* The leaked hold: the domain's first misuse WARNs. */
+		/* The leaked hold. */
 		devhold_domain_destroy(domain);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 		KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 
 		/* A hold on the destroyed domain is refused, nothing is pinned. */
 		late = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
 		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(late), -ENODEV);
-		/* Later ones are counted, on one line each: no WARN storm. */
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 2);
 		KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
 		KUNIT_EXPECT_EQ(test, atomic_read(&obj->refs), 1);
 		KUNIT_EXPECT_EQ(test, devhold_test_modrefs(owner), 1);
 
+		/* Again: counted, but a call site WARNs once (from hardirq too). */
+		warns = KUNIT_SUPPRESSED_WARNING_COUNT();
+		late = devhold_get(domain, &devhold_test_ops, obj, owner, GFP_KERNEL);
+		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(late), -ENODEV);
+		KUNIT_EXPECT_EQ(test, KUNIT_SUPPRESSED_WARNING_COUNT(), warns);
+		KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
+
 		/* The late put still completes and balances every count. */
 		devhold_put_deferred(hold);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
-		KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 3);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 3);
+		KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 4);
 	}
 	devhold_test_wait_put(test, obj);
 	devhold_flush();
@@ -1192,7 +1196,7 @@ static void devhold_test_obj_underflow(struct kunit *test)
 	devhold_domain_obj_del(domain);
 	kunit_warning_suppress(test) {
 		devhold_domain_obj_del(domain);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 	KUNIT_EXPECT_EQ(test, devhold_domain_objs(domain), 0);
@@ -1567,13 +1571,13 @@ static void devhold_test_flush_from_put(struct kunit *test)
 	hold = devhold_get(domain, &devhold_test_flushing_ops, f, NULL, GFP_KERNEL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(hold));
 	/*
-	 * The release work's three misuses, two WARNs: the two flushes (the
-	 * wait is the domain's second misuse: one line).  Where
+	 * The release work's three WARNs (once per boot): the two flushes
+	 * and the wait.  Where
 	 * WARN is warn_slowpath_fmt() (UML), the title names that call's
 	 * return address, and a flush that returns right after its WARN
 	 * calls it as a tail call: the title then names this callback.
 	 */
-	kunit_info(test, "kreport: expect 2 at %s,%s\n",
+	kunit_info(test, "kreport: expect up to 3 at %s,%s\n",
 		   "devhold_flush,devhold_domain_flush,devhold_domain_wait_idle",
 		   "devhold_test_flushing_put");
 	devhold_put_deferred(hold);
@@ -1666,7 +1670,6 @@ static void devhold_test_double_put_finished(struct kunit *test)
 	names = atomic_read(&devhold_test_name_calls);
 	kunit_warning_suppress(test) {
 		devhold_put_deferred(hold);
-		/* A double put WARNs once per boot: the first may be earlier. */
 		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
@@ -2037,6 +2040,136 @@ static int devhold_test_lflush_flusher(void *p)
 	return 0;
 }
 
+#if IS_ENABLED(CONFIG_DEVHOLD_DEBUG_DELAY) && IS_ENABLED(CONFIG_KPROBES)
+/*
+ * A flush against a release run that began before it, kept a hold back
+ * (debug delay) and is re-arming its work: queue_delayed_work_on() has set
+ * the work pending but not yet added the timer, so the flush finds no timer
+ * to bring forward and waits for that run only.  A kprobe on
+ * add_timer_global() holds the run in that window (IRQs off on its CPU)
+ * until a flusher on another CPU sleeps in flush_work(); the flush must
+ * still finish the hold kept back.
+ */
+struct devhold_test_rearm {
+	struct devhold_domain *domain;
+	struct devhold_test_obj *obj;
+	struct kprobe kp;
+	struct completion go[2];
+	struct completion flushed;
+	struct task_struct *flusher[2];
+	atomic_t hit;		/* the run reached the window */
+	atomic_t woken;		/* 1 + the flusher's index, once woken */
+	atomic_t flushing;	/* the woken flusher is about to flush */
+	bool timed_out;		/* the window closed before the flusher slept */
+	int puts_after;		/* the object's puts right after the flush */
+};
+
+static struct devhold_test_rearm *devhold_test_rearm_t;
+
+static int devhold_test_rearm_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct devhold_test_rearm *t = devhold_test_rearm_t;
+	struct task_struct *flusher;
+	u64 end;
+	int i;
+
+	if (!t || (void *)regs_get_kernel_argument(regs, 0) != &t->domain->work.timer ||
+	    atomic_cmpxchg(&t->hit, 0, 1))
+		return 0;
+	/* Wake the flusher bound to the other CPU; this one has IRQs off. */
+	i = cpumask_first(cpu_online_mask) == raw_smp_processor_id();
+	atomic_set(&t->woken, 1 + i);
+	complete(&t->go[i]);
+	flusher = t->flusher[i];
+	end = ktime_get_ns() + 5 * NSEC_PER_SEC;
+	while (!atomic_read(&t->flushing) ||
+	       READ_ONCE(flusher->__state) == TASK_RUNNING) {
+		if (ktime_get_ns() > end) {
+			t->timed_out = true;
+			break;
+		}
+		cpu_relax();
+	}
+	return 0;
+}
+
+static int devhold_test_rearm_flusher(void *data)
+{
+	struct devhold_test_rearm *t = devhold_test_rearm_t;
+	int i = (long)data;
+
+	wait_for_completion(&t->go[i]);
+	if (atomic_read(&t->woken) == 1 + i) {
+		atomic_set(&t->flushing, 1);
+		devhold_domain_flush(t->domain);
+		t->puts_after = atomic_read(&t->obj->puts);
+		complete(&t->flushed);
+	}
+	return 0;
+}
+
+static void devhold_test_flush_delay_rearm(struct kunit *test)
+{
+	struct devhold_test_rearm *t;
+	struct devhold *hold;
+	int cpu[2], i, ret;
+
+	if (!READ_ONCE(devhold_debug_delay))
+		kunit_skip(test, "devhold.debug_delay=0");
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->domain = devhold_test_domain(test);
+	t->obj = devhold_test_obj(test, NULL);
+	init_completion(&t->go[0]);
+	init_completion(&t->go[1]);
+	init_completion(&t->flushed);
+	cpu[0] = cpumask_first(cpu_online_mask);
+	cpu[1] = cpumask_next(cpu[0], cpu_online_mask);
+	for (i = 0; i < 2; i++) {
+		t->flusher[i] = kthread_create(devhold_test_rearm_flusher, (void *)(long)i,
+					       "devhold-test-flush/%d", cpu[i]);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t->flusher[i]));
+		kthread_bind(t->flusher[i], cpu[i]);
+		get_task_struct(t->flusher[i]);
+	}
+	WRITE_ONCE(devhold_test_rearm_t, t);
+	t->kp.symbol_name = "add_timer_global";
+	t->kp.pre_handler = devhold_test_rearm_pre;
+	ret = register_kprobe(&t->kp);
+	for (i = 0; i < 2; i++)
+		wake_up_process(t->flusher[i]);
+	if (!ret) {
+		/* The run that begins now keeps the hold back and re-arms. */
+		hold = devhold_get(t->domain, &devhold_test_ops, t->obj, NULL, GFP_KERNEL);
+		if (!IS_ERR(hold))
+			devhold_put_deferred(hold);
+		KUNIT_EXPECT_FALSE(test, IS_ERR(hold));
+		KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&t->flushed, WAIT),
+				    "the release work never re-armed, or the flush hangs");
+		unregister_kprobe(&t->kp);
+	}
+	WRITE_ONCE(devhold_test_rearm_t, NULL);
+	/* Let the flusher that was not woken go. */
+	for (i = 0; i < 2; i++) {
+		complete(&t->go[i]);
+		kthread_stop(t->flusher[i]);
+		put_task_struct(t->flusher[i]);
+	}
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "cannot probe add_timer_global()");
+	KUNIT_EXPECT_FALSE_MSG(test, t->timed_out, "the flusher did not reach flush_work()");
+	KUNIT_EXPECT_EQ_MSG(test, t->puts_after, 1,
+			    "the flush returned with the hold its run kept back");
+	devhold_domain_flush(t->domain);
+}
+#else
+static void devhold_test_flush_delay_rearm(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_DEVHOLD_DEBUG_DELAY and CONFIG_KPROBES");
+}
+#endif
+
 /*
  * An auto-drained list: an entry published but whose push has not queued
  * the list's work yet when a flush begins must be freed when the flush
@@ -2256,8 +2389,7 @@ static void devhold_test_domain_outlives_objects(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(late), -ENODEV);
 		devhold_domain_destroy(domain);
 		devhold_domain_obj_add(domain);
-		/* One domain: its first misuse WARNs, the rest are lines. */
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 4);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 4);
 	KUNIT_EXPECT_EQ(test, devhold_domain_objs(domain), 2);
@@ -2303,7 +2435,7 @@ static void devhold_test_last_uncount_frees(struct kunit *test)
 	devhold_domain_obj_add(domain);
 	kunit_warning_suppress(test) {
 		devhold_domain_destroy(domain);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 	KUNIT_EXPECT_TRUE_MSG(test, devhold_test_still_waiting(freed),
@@ -2382,7 +2514,7 @@ static void devhold_test_section_outlives_destroy(struct kunit *test)
 		KUNIT_FAIL_AND_ABORT(test, "cannot register the free probe");
 	}
 	/* The thread's WARN: the destroy's barrier inside the section. */
-	kunit_info(test, "kreport: expect 1 at devhold_release_barrier\n");
+	kunit_info(test, "kreport: expect up to 1 at devhold_release_barrier\n");
 	thread = kthread_run(devhold_test_outlive_fn, t, "devhold-test");
 	if (IS_ERR(thread)) {
 		KUNIT_FAIL(test, "cannot start the thread");
@@ -2449,7 +2581,7 @@ static void devhold_test_sections_out_of_order(struct kunit *test)
 	t->d1 = devhold_domain_create("devhold-test-order1", 0);
 	t->d2 = devhold_domain_create("devhold-test-order2", 0);
 	/* The thread's WARN: the barrier of the section it is still in. */
-	kunit_info(test, "kreport: expect 1 at devhold_release_barrier\n");
+	kunit_info(test, "kreport: expect up to 1 at devhold_release_barrier\n");
 	if (IS_ERR(t->d1) || IS_ERR(t->d2) ||
 	    IS_ERR(kthread_run(devhold_test_order_fn, t, "devhold-test"))) {
 		kunit_info(test, "kreport: end\n");
@@ -2486,11 +2618,10 @@ static void devhold_test_section_misuse(struct kunit *test)
 	devhold_release_begin(domain, s);
 	kunit_warning_suppress(test) {
 		devhold_release_begin(domain, s);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 		devhold_release_end(domain, s);
 		devhold_release_end(domain, s);
-		/* The domain's second misuse: counted, one line. */
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 2);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
 	/* Nothing is left: with lockdep the barrier would be refused. */
@@ -2564,7 +2695,7 @@ static void devhold_test_section_ended_in_hardirq(struct kunit *test)
 	timer_setup(&t->timer, devhold_test_level_timer_fn, 0);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_level_sync, t));
 	/* The WARN of the irq_work, in whatever task the timer interrupted. */
-	kunit_info(test, "kreport: expect 1 at devhold_release_end\n");
+	kunit_info(test, "kreport: expect up to 1 at devhold_release_end\n");
 	mod_timer(&t->timer, jiffies + 1);
 	if (!wait_for_completion_timeout(&t->done, WAIT)) {
 		kunit_info(test, "kreport: end\n");
@@ -2736,7 +2867,7 @@ static void devhold_test_section_ended_elsewhere(struct kunit *test)
 		KUNIT_FAIL_AND_ABORT(test, "the thread did not begin its section");
 	kunit_warning_suppress(test) {
 		devhold_release_end(t->domain, &t->section);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
 	KUNIT_EXPECT_NULL(test, t->section.domain);
@@ -2829,6 +2960,7 @@ static struct kunit_case devhold_test_cases[] = {
 	KUNIT_CASE(devhold_test_flush_two_flushers),
 	KUNIT_CASE(devhold_test_flush_late_kick),
 	KUNIT_CASE(devhold_test_list_flush_unkicked_push),
+	KUNIT_CASE(devhold_test_flush_delay_rearm),
 	KUNIT_CASE(devhold_test_barrier_nested_domains),
 	KUNIT_CASE(devhold_test_domain_isolation),
 	KUNIT_CASE(devhold_test_fifo),

@@ -434,7 +434,8 @@ static void drm_test_module_wait_from_release(struct kunit *test)
 	seen->call_wait = true;
 	kunit_warning_suppress(test) {
 		drm_kunit_helper_free_device(test, parent);
-		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+		/* devhold's misuse WARNs once per boot (WARN_ONCE()). */
+		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
 	}
 	KUNIT_EXPECT_EQ(test, seen->wait, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
@@ -460,7 +461,7 @@ static void drm_test_module_gone_with_device(struct kunit *test)
 	drm_kunit_helper_free_device(test, parent);
 
 	/* The going thread's WARN: its domain destroyed with the device counted. */
-	kunit_info(test, "kreport: expect 1 at devhold_domain_destroy\n");
+	kunit_info(test, "kreport: expect up to 1 at devhold_domain_destroy\n");
 	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
 	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_done(gone),
 			      "the module's going waits for its device");
@@ -727,7 +728,7 @@ static void drm_test_module_gone_nowait_with_device(struct kunit *test)
 	drm_dev_get(&d->drm);
 	drm_kunit_helper_free_device(test, parent);
 
-	kunit_info(test, "kreport: expect 1 at devhold_domain_destroy\n");
+	kunit_info(test, "kreport: expect up to 1 at devhold_domain_destroy\n");
 	gone = drm_devhold_test_run(test, drm_devhold_test_gone_fn, owner);
 	KUNIT_EXPECT_TRUE_MSG(test, drm_devhold_test_done(gone),
 			      "the module's going waits for its device");

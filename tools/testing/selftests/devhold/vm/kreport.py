@@ -17,7 +17,8 @@ corruption and plain WARN()s.
 A WARN a test provokes on purpose is declared by that test around the
 code that provokes it: a line holding "kreport: expect N at F1,F2" (N WARNs,
 from any task, each raised in one of the functions F1, F2...) before, and
-one holding "kreport: end" after.  Inside such a block those WARNs are
+one holding "kreport: end" after; "kreport: expect up to N at ..." for a
+WARN_ONCE() that an earlier case may have fired already.  Inside such a block those WARNs are
 counted, not failed; a block that saw a number other than N fails, and so
 does a block that never ends or names no function.  Only plain WARN()s can
 be declared: any other report (KASAN, lockdep, an Oops, a stall, ...)
@@ -129,7 +130,7 @@ IGNORE = re.compile(r'Kernel command line:|^Command line:|^devhold-vm: |kreport:
 DECLARABLE = re.compile(r'^WARN(?:ING)?$|^WARNING: (?!possible|inconsistent|bad unlock|'
                         r'held lock|suspicious|lock held|Nested)')
 
-EXPECT = re.compile(r'kreport: expect (\d+)(?: at ([\w.,]+))?')
+EXPECT = re.compile(r'kreport: expect (up to )?(\d+)(?: at ([\w.,]+))?')
 EXPECT_END = re.compile(r'kreport: end\b')
 
 # Lines that end a report; a later hit starts a new one.
@@ -398,20 +399,21 @@ def declarations(body, reports):
         m = EXPECT.search(text)
         if m:
             if start is not None:
-                blocks.append((start[0], i, start[1], start[2], 'not ended before the next one'))
-            start = (i, int(m.group(1)), set((m.group(2) or '').split(',')) - {''})
+                blocks.append((start[0], i, *start[1:], 'not ended before the next one'))
+            start = (i, int(m.group(2)), set((m.group(3) or '').split(',')) - {''},
+                     bool(m.group(1)))
             continue
         if EXPECT_END.search(text):
             if start is None:
-                blocks.append((i, i, -1, set(), 'ended without a start'))
+                blocks.append((i, i, -1, set(), False, 'ended without a start'))
             else:
-                blocks.append((start[0], i, start[1], start[2],
+                blocks.append((start[0], i, start[1], start[2], start[3],
                                None if start[2] else 'names no function'))
             start = None
     if start is not None:
-        blocks.append((start[0], len(body), start[1], start[2], 'never ended'))
+        blocks.append((start[0], len(body), *start[1:], 'never ended'))
     bad = []
-    for b0, b1, n, places, why in blocks:
+    for b0, b1, n, places, upto, why in blocks:
         inside = [r for r in reports if b0 < r.first < b1 and DECLARABLE.match(r.kind)
                   and r.function(body) in places]
         for r in inside:
@@ -419,10 +421,10 @@ def declarations(body, reports):
         where = f'line {b0 + 1}'
         if why:
             bad.append(f'declaration at {where}: {why}')
-        elif len(inside) != n:
+        elif len(inside) > n if upto else len(inside) != n:
             kinds = ', '.join(r.kind for r in inside) or 'none'
-            bad.append(f'declaration at {where}: expected {n} reports, saw '
-                       f'{len(inside)} ({kinds})')
+            bad.append(f'declaration at {where}: expected {"up to " if upto else ""}{n} '
+                       f'reports, saw {len(inside)} ({kinds})')
     return bad
 
 
