@@ -122,7 +122,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 .PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
 	baseline-x86_64 baseline-rust series bisect-check export mutants bench cocci-scan \
-	matrix matrix-nosmp matrix-rt matrix-kcsan \
+	matrix matrix-nosmp matrix-rt matrix-kcsan lib-kunitconfig \
 	assemble deps base clean help
 
 help:
@@ -284,6 +284,18 @@ drm-kunitconfig: assemble
 	@! grep -E "^(FAIL|ERROR) |^SKIP drm_(devhold|gpuvm)\." $(RES)/drm-kunitconfig.cases
 	@grep -q "^PASS drm_devhold\." $(RES)/drm-kunitconfig.cases && \
 		grep -q "^PASS drm_gpuvm\." $(RES)/drm-kunitconfig.cases
+
+# The library's own lib/tests/.kunitconfig-devhold on UML, as a user of
+# kunit.py runs it: every devhold case passes or skips, the log has no report.
+lib-kunitconfig: assemble
+	@mkdir -p $(RES)
+	devtools/kunit.sh $(WORK) uml $(O)/lib-kunitconfig $(RES)/lib-kunitconfig \
+		$(WORK)/lib/tests/.kunitconfig-devhold; echo "kunit.py exit status $$?"
+	@echo "lib-kunitconfig: devhold: $$(grep -c '^PASS devhold\.' $(RES)/lib-kunitconfig.cases)" \
+		"passed, $$(grep -c '^SKIP devhold\.' $(RES)/lib-kunitconfig.cases) skipped"
+	@! grep -E "^(FAIL|ERROR) " $(RES)/lib-kunitconfig.cases
+	@grep -q "^PASS devhold\." $(RES)/lib-kunitconfig.cases
+	python3 tools/testing/selftests/devhold/vm/kreport.py --kunit $(RES)/lib-kunitconfig.test.log
 
 # Deliberately broken variants of lib/devhold.c, drm_drv.c, drm_gpuvm.c and
 # drm_pagemap.c must fail their suites; those of rust/kernel/driver.rs and

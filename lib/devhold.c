@@ -46,6 +46,9 @@ LIST_HEAD(devhold_domains);
 /* Misuse detected (double put, put after destroy, ...): debugfs and tests. */
 atomic_t devhold_misuse = ATOMIC_INIT(0);
 EXPORT_SYMBOL_FOR_MODULES(devhold_misuse, DEVHOLD_TEST_MODULES);
+/* Of those, the ones WARNed (the first at each call site): for tests. */
+atomic_t devhold_misuse_warned = ATOMIC_INIT(0);
+EXPORT_SYMBOL_FOR_MODULES(devhold_misuse_warned, DEVHOLD_TEST_MODULES);
 
 void devhold_out(struct devhold_sink *s, const char *fmt, ...)
 {

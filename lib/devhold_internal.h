@@ -26,17 +26,25 @@
 
 extern struct workqueue_struct *devhold_wq;
 extern atomic_t devhold_misuse;
+extern atomic_t devhold_misuse_warned;
 
 /*
  * Misuse: counted (debugfs devhold/misuse), and reported with a WARN once
- * per call site, as WARN_ONCE() does: misuse repeated from hardirq context
- * does not fill the log with backtraces.
+ * per call site, as WARN_ONCE() does (the flag is one of the kernel's once
+ * flags, which debugfs clear_warn_once resets): misuse repeated from
+ * hardirq context does not fill the log with backtraces.  The WARNs
+ * printed are counted too, for the tests.
  */
 #define devhold_misused(cond, ...) ({					\
+	static bool __section(".data..once") __warned;			\
 	bool __c = (cond);						\
 	if (unlikely(__c)) {						\
 		atomic_inc(&devhold_misuse);				\
-		WARN_ONCE(1, "devhold: " __VA_ARGS__);			\
+		if (!READ_ONCE(__warned)) {				\
+			WRITE_ONCE(__warned, true);			\
+			atomic_inc(&devhold_misuse_warned);		\
+			WARN(1, "devhold: " __VA_ARGS__);		\
+		}							\
 	}								\
 	unlikely(__c);							\
 })

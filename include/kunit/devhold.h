@@ -17,6 +17,8 @@ struct seq_buf;
 
 /* Misuse reports so far (also debugfs devhold/misuse). */
 extern atomic_t devhold_misuse;
+/* Of those, the ones reported with a WARN (once per call site). */
+extern atomic_t devhold_misuse_warned;
 
 void devhold_domain_flush(struct devhold_domain *domain);
 void devhold_flush(void);

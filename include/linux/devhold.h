@@ -40,8 +40,8 @@
  *
  * Misuse (a double put, a hold or put on a destroyed domain, a barrier
  * inside its own release section, ...) is reported and handled without a
- * crash, a leak or an unbalanced count: the first misuse of a domain with a
- * WARN, later ones on one rate-limited line each.
+ * crash, a leak or an unbalanced count, with a WARN once per call site
+ * (WARN_ONCE()).
  *
  * With CONFIG_DEBUG_DEVHOLD every live hold is tracked with the stack that
  * took it, a double put reports the stacks of the get and of the first

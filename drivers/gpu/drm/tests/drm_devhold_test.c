@@ -433,9 +433,12 @@ static void drm_test_module_wait_from_release(struct kunit *test)
 	seen = drm_devhold_test_seen(test, d);
 	seen->call_wait = true;
 	kunit_warning_suppress(test) {
+		int warned = atomic_read(&devhold_misuse_warned);
+
 		drm_kunit_helper_free_device(test, parent);
-		/* devhold's misuse WARNs once per boot (WARN_ONCE()). */
-		KUNIT_EXPECT_LE(test, KUNIT_SUPPRESSED_WARNING_COUNT(), 1);
+		/* devhold's misuse WARNs once per call site and boot. */
+		KUNIT_EXPECT_EQ(test, KUNIT_SUPPRESSED_WARNING_COUNT(),
+				atomic_read(&devhold_misuse_warned) - warned);
 	}
 	KUNIT_EXPECT_EQ(test, seen->wait, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 1);
