@@ -25,6 +25,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/debug_locks.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/devhold.h>
 #include <linux/dma-fence.h>
