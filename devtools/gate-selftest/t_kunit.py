@@ -102,8 +102,8 @@ def report_case(lines):
                                          [(1, lines)]))
 
 
-def declared(n, lines, end=True, at=' at devhold_put', upto=False):
-    body = ['    # devhold_test_a: kreport: expect %s%d%s' % ('up to ' if upto else '', n, at)]
+def declared(n, lines, end=True, at=' at devhold_put', up_to=False):
+    body = ['    # devhold_test_a: kreport: expect %s%d%s' % ('up to ' if up_to else '', n, at)]
     body += lines
     if end:
         body.append('    # devhold_test_a: kreport: end')
@@ -143,13 +143,13 @@ CASES += [
     ('kreport: a WARN of one of the declared functions', 'PASS',
      declared(1, WARN, at=' at devhold_get,devhold_put')),
     # WARN_ONCE(): an earlier case may have fired it already
-    ('kreport: a WARN declared as up to one', 'PASS', declared(1, WARN, upto=True)),
-    ('kreport: none of up to one', 'PASS', declared(1, [], upto=True)),
+    ('kreport: a WARN declared as up to one', 'PASS', declared(1, WARN, up_to=True)),
+    ('kreport: none of up to one', 'PASS', declared(1, [], up_to=True)),
     ('kreport: two reports declared as up to one', 'FAILED',
-     declared(1, WARN + WARN, upto=True)),
+     declared(1, WARN + WARN, up_to=True)),
     ('kreport: up to one, of another function', 'FAILED',
-     declared(1, WARN, at=' at devhold_get', upto=True)),
-    ('kreport: up to one, never ended', 'FAILED', declared(1, [], end=False, upto=True)),
+     declared(1, WARN, at=' at devhold_get', up_to=True)),
+    ('kreport: up to one, never ended', 'FAILED', declared(1, [], end=False, up_to=True)),
     ('kreport: a known report listed exactly', 'PASS',
      known_case('KNOWN {where} {sig} -- the base prints it too')),
     ('kreport: a known report listed in another case', 'FAILED',

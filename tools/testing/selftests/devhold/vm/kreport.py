@@ -413,7 +413,7 @@ def declarations(body, reports):
     if start is not None:
         blocks.append((start[0], len(body), *start[1:], 'never ended'))
     bad = []
-    for b0, b1, n, places, upto, why in blocks:
+    for b0, b1, n, places, up_to, why in blocks:
         inside = [r for r in reports if b0 < r.first < b1 and DECLARABLE.match(r.kind)
                   and r.function(body) in places]
         for r in inside:
@@ -421,9 +421,9 @@ def declarations(body, reports):
         where = f'line {b0 + 1}'
         if why:
             bad.append(f'declaration at {where}: {why}')
-        elif len(inside) > n if upto else len(inside) != n:
+        elif len(inside) > n if up_to else len(inside) != n:
             kinds = ', '.join(r.kind for r in inside) or 'none'
-            bad.append(f'declaration at {where}: expected {"up to " if upto else ""}{n} '
+            bad.append(f'declaration at {where}: expected {"up to " if up_to else ""}{n} '
                        f'reports, saw {len(inside)} ({kinds})')
     return bad
 
