@@ -320,11 +320,13 @@ mutants: assemble
 matrix: matrix-nosmp matrix-rt matrix-kcsan
 matrix-nosmp: assemble
 	@mkdir -p $(RES)/matrix-nosmp
+	grep -v '^CONFIG_SMP=' $(KC)/uml-lib.config >$(RES)/matrix-nosmp/uml-lib-nosmp.config
 	KUNIT_EXTRA=devhold devtools/kunit.sh $(WORK) uml-lib $(O)/matrix-nosmp \
-		$(RES)/matrix-nosmp/uml-lib $(CONFIGS_uml-lib) $(PROJECT_uml-lib) \
-		$(KC)/matrix-nosmp.config; echo "kunit.py exit status $$?"
+		$(RES)/matrix-nosmp/uml-lib $(RES)/matrix-nosmp/uml-lib-nosmp.config \
+		$(PROJECT_uml-lib) $(KC)/matrix-nosmp.config; echo "kunit.py exit status $$?"
+	DEVHOLD_BASELINE_DIR=$(CURDIR)/devtools/baseline/matrix-nosmp \
 	devtools/judge.sh uml-lib $(WORK) $(O)/matrix-nosmp $(RES)/matrix-nosmp \
-		$(CONFIGS_uml-lib) $(PROJECT_uml-lib) $(KC)/matrix-nosmp.config
+		$(RES)/matrix-nosmp/uml-lib-nosmp.config $(PROJECT_uml-lib) $(KC)/matrix-nosmp.config
 matrix-rt: assemble
 	@mkdir -p $(RES)/matrix-rt
 	KUNIT_EXTRA=devhold devtools/kunit.sh $(WORK) x86_64-lib $(O)/matrix-rt \
