@@ -16,6 +16,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include <kunit/devhold.h>
+
 /*
  * What only devhold's own tests use (<kunit/devhold.h>, and the members and
  * knobs here) is exported to them alone: the library's KUnit suite, test
@@ -25,8 +27,6 @@
 	"devhold_kunit,test_devhold_provider,test_devhold_scale,drm_devhold_test,drm_pagemap_test"
 
 extern struct workqueue_struct *devhold_wq;
-extern atomic_t devhold_misuse;
-extern atomic_t devhold_misuse_warned;
 
 /*
  * Misuse: counted (debugfs devhold/misuse), and reported with a WARN once

@@ -3,8 +3,8 @@
  * devhold's test interface: not an API.  For devhold's own KUnit suites,
  * test modules and benchmark only, to which lib/devhold.c exports these
  * symbols alone (DEVHOLD_TEST_MODULES in lib/devhold_internal.h); any
- * other module fails to load.  Drivers use devhold_domain_wait_idle() and the like from
- * <linux/devhold.h>.
+ * other module fails to load.  Drivers use devhold_domain_wait_idle() and
+ * the rest of <linux/devhold.h>.
  */
 #ifndef _KUNIT_DEVHOLD_H
 #define _KUNIT_DEVHOLD_H
