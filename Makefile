@@ -121,7 +121,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 
 .PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
-	baseline-x86_64 baseline-rust series bisect-check export mutants bench cocci-scan \
+	baseline-x86_64 baseline-rust baseline-bugs series bisect-check export mutants bench cocci-scan \
 	matrix matrix-nosmp matrix-rt matrix-kcsan lib-kunitconfig \
 	assemble deps base clean help
 
@@ -243,9 +243,21 @@ baseline-uml baseline-x86_64 baseline-rust: baseline-%:
 			$(foreach m,$(ISOLATE_$*),$(RES)/base-$*-$$i-isolated-$(m).test.log); done)
 	if [ $* = x86_64 ]; then \
 		$(MAKE) --no-print-directory assemble && \
-		VM_KSRC="$(base_dir)" devtools/vm.sh $(WORK) $(O)/base-x86_64 $(RES)/base igt; \
+		VM_KSRC="$(base_dir)" devtools/vm.sh $(WORK) $(O)/base-x86_64 $(RES)/base igt bugs; \
 		devtools/igt-compare.py --make-baseline $(RES)/base/vm/igt.tap \
-			devtools/baseline/igt.txt; fi
+			devtools/baseline/igt.txt; \
+		devtools/bugs-compare.py --make-baseline $(RES)/base/vm/bugs.tap \
+			$(RES)/base/vm/bugs.console devtools/baseline/bugs.txt; fi
+
+# The unload-bug cases alone on the base (devtools/baseline/bugs.txt): the
+# base's x86_64 kernel, booted once.
+baseline-bugs: assemble
+	@mkdir -p $(RES)
+	KUNIT_CMD=build devtools/kunit.sh "$(base_dir)" x86_64 $(O)/base-x86_64 \
+		$(RES)/base-x86_64-build $(CONFIGS_x86_64) >/dev/null
+	VM_KSRC="$(base_dir)" devtools/vm.sh $(WORK) $(O)/base-x86_64 $(RES)/base bugs; \
+		devtools/bugs-compare.py --make-baseline $(RES)/base/vm/bugs.tap \
+			$(RES)/base/vm/bugs.console devtools/baseline/bugs.txt
 
 series: assemble
 	devtools/series.sh $(WORK) out/series

@@ -50,7 +50,7 @@ mkdir -p "$res/vm"
 res=$(cd "$res" && pwd)
 vm=$work/tools/testing/selftests/devhold/vm
 known=$here/baseline/vm-known.txt
-boots=${*:-unload unload-delay drm busted-nopin busted-ignored_get busted-nobarrier busted-cycle busted-drm_nowait igt}
+boots=${*:-unload unload-delay drm bugs busted-nopin busted-ignored_get busted-nobarrier busted-cycle busted-drm_nowait igt}
 passed=0 failed=0
 : >"$res/vm.summary"
 say() { echo "vm: $*" | tee -a "$res/vm.summary"; }
@@ -105,6 +105,7 @@ declare -A expect_also=(
 )
 
 igt_base=$here/baseline/igt.txt
+bugs_base=$here/baseline/bugs.txt
 igt_version=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}/vmroot.igt
 
 # boot_counts BOOT OUT TAP STATUS: "passed failed" of a boot (the last line
@@ -134,6 +135,13 @@ boot_counts() {
 	igt)
 		python3 "$here/igt-compare.py" --igt-version "$igt_version" "$igt_base" "$tap" \
 			>"$(dirname "$tap")/igt.table" || f=$((f + 1))
+		;;
+	bugs)
+		# The series' results beside the base's, made by make baseline:
+		# a case proves its conversion only if the base fails it.
+		[ -n "${VM_KSRC:-}" ] ||
+			python3 "$here/bugs-compare.py" "$bugs_base" "$tap" \
+				>"$(dirname "$tap")/bugs.table" || f=$((f + 1))
 		;;
 	esac
 	echo "$p $f"
@@ -169,6 +177,7 @@ for b in $boots; do
 		;;
 	drm) cmd=(/devhold/devhold_drm.sh) ;;
 	drm-rs) cmd=(/devhold/devhold_drm.sh drm_test_unload_rs) ;;
+	bugs) cmd=(/devhold/devhold_bugs.sh) ;;
 	busted-*)
 		c=${b#busted-}
 		cmd=(/devhold/devhold_busted.sh "$c")
@@ -203,6 +212,8 @@ for b in $boots; do
 	sed '$d' "$tmp/counts" | tee -a "$res/vm.summary"
 	read -r p f <<<"$(tail -n 1 "$tmp/counts")"
 	[ "$b" != igt ] || sed 's/^/  /' "$res/vm/igt.table" | tee -a "$res/vm.summary"
+	[ "$b" != bugs ] || [ ! -f "$res/vm/bugs.table" ] ||
+		sed 's/^/  /' "$res/vm/bugs.table" | tee -a "$res/vm.summary"
 	grep -h -E '^known (report|skip)( no longer seen, remove it)?:' "$res/vm/$b.out" |
 		sed "s/^/vm: $b: /" | tee -a "$res/vm.summary"
 	grep -h -E '^(not )?ok [0-9]+ .*# TODO' "$res/vm/$b.tap" 2>/dev/null |

@@ -231,7 +231,8 @@ EXPORT_SYMBOL_GPL(devhold_domain_create);
  * their late uncount or put is still safe (and also reported).  Holds taken
  * on a destroyed domain fail with -ENODEV while that memory stays.
  *
- * Context: process context, may sleep.  Not from its release work (a put
+ * Context: process context, may sleep; not from reclaim or a WQ_MEM_RECLAIM
+ * worker, as devhold_domain_flush().  Not from its release work (a put
  * callback of one of its holds): the puts queued are then not waited for;
  * nor from a release section of @domain: with lockdep the barrier is then
  * skipped (without it, it hangs).  Both are reported with a WARN, and the
@@ -284,19 +285,22 @@ EXPORT_SYMBOL_GPL(devhold_domain_destroy);
  *
  * Pins @owner first: when it is already going (unloading), nothing is
  * pinned and -ENODEV is returned.  A module still in its module_init is not
- * pinned either (-EAGAIN): the loader frees a module whose init fails,
- * pinned or not, and this hold would then put a freed module.  A provider
- * whose objects are held while its init runs counts them in a
- * %DEVHOLD_DOMAIN_EXIT_WAITS domain, and its init error path waits for them as
- * its module_exit does (see "A failing module_init" in
- * Documentation/core-api/devhold.rst).  Then @ops->get pins @obj.  The hold
+ * pinned either (-EBUSY): the loader frees a module whose init fails,
+ * pinned or not, and this hold would then put a freed module.  Such a hold
+ * cannot succeed from anything the owner's module_init runs, probes it
+ * triggers included: a provider whose objects are held while its init runs
+ * counts them in a %DEVHOLD_DOMAIN_EXIT_WAITS domain, and its init error
+ * path waits for them as its module_exit does (see "A failing module_init"
+ * in Documentation/core-api/devhold.rst).  Then @ops->get pins @obj.  The hold
  * is given back with devhold_put_deferred().
  *
  * Context: any context @gfp allows, but NMI.
  * Return: the hold, ERR_PTR(-ENODEV) when @owner is going or @domain was
- * destroyed, ERR_PTR(-EAGAIN) when @owner is still in its module_init,
+ * destroyed, ERR_PTR(-EBUSY) when @owner is still in its module_init,
  * ERR_PTR(-ENOMEM) when the allocation fails, ERR_PTR(-EINVAL)
- * (with a WARN) without @domain or @ops->put.
+ * (with a WARN) without @domain (NULL or an error pointer) or @ops->put.
+ * On an error, a reference the caller handed over (@ops->get NULL) stays
+ * the caller's.
  */
 struct devhold *devhold_get(struct devhold_domain *domain,
 			    const struct devhold_ops *ops, void *obj,
@@ -304,7 +308,8 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 {
 	struct devhold *hold;
 
-	if (devhold_misused(!domain || !ops || !ops->put, "%s: bad arguments\n", __func__))
+	if (devhold_misused(IS_ERR_OR_NULL(domain) || !ops || !ops->put,
+			    "%s: bad arguments\n", __func__))
 		return ERR_PTR(-EINVAL);
 	if (devhold_misused(READ_ONCE(domain->dead), "hold on destroyed domain %s\n",
 			    domain->name))
@@ -315,7 +320,7 @@ struct devhold *devhold_get(struct devhold_domain *domain,
 	if (owner && module_is_coming(owner)) {
 		pr_warn_ratelimited("devhold: %s: module %s is still in its init, no hold taken\n",
 				    domain->name, module_name(owner));
-		return ERR_PTR(-EAGAIN);
+		return ERR_PTR(-EBUSY);
 	}
 	if (!try_module_get(owner)) {
 		pr_warn_ratelimited("devhold: %s: module %s is going, no hold taken\n",
@@ -652,8 +657,9 @@ EXPORT_SYMBOL_FOR_MODULES(devhold_flush, DEVHOLD_TEST_MODULES);
 
 /*
  * The context a section is begun and ended in: task, softirq, hardirq
- * (NMI is refused).  Not interrupt_context_level(): on PREEMPT_RT a
- * softirq runs in a task, which preempt_count() does not tell.
+ * (not NMI, where SRCU cannot be used).  Not interrupt_context_level():
+ * on PREEMPT_RT a softirq runs in a task, which preempt_count() does not
+ * tell.
  */
 static unsigned char devhold_context(void)
 {
@@ -678,8 +684,9 @@ static unsigned char devhold_context(void)
  * section left open when a work item returns or a task exits is lockdep's
  * to report too.
  *
- * @section begun again by the same task before it ended is reported with a
- * WARN and ignored.  A section begun on a destroyed domain that no longer
+ * @section begun again before it ended (on any domain, by any task) is
+ * reported with a WARN and ignored: it still belongs to its first domain.
+ * A section begun on a destroyed domain that no longer
  * counts any object is reported with a WARN (that domain may be freed
  * under it) and begun, unless it is begun by a put callback of the domain
  * (its release work keeps the domain), as the destroy's flush runs them.
@@ -689,11 +696,13 @@ static unsigned char devhold_context(void)
 void devhold_release_begin(struct devhold_domain *domain,
 			   struct devhold_release_section *section)
 {
-	/* Zero-initialised by the caller; set only while begun. */
-	if (devhold_misused(section->domain == domain &&
-			    section->task == current &&
-			    section->context == devhold_context(),
-			    "release section %p of domain %s begun twice\n",
+	/*
+	 * Zero-initialised by the caller, set only while begun: begun again,
+	 * on whichever domain, in whichever task, it would lose the reader
+	 * it holds.
+	 */
+	if (devhold_misused(section->domain,
+			    "release section %p begun twice (on domain %s)\n",
 			    section, domain->name))
 		return;
 	devhold_misused(READ_ONCE(domain->dead) &&
@@ -923,10 +932,14 @@ EXPORT_SYMBOL_FOR_MODULES(devhold_domain_holds, DEVHOLD_TEST_MODULES);
  * (TASK_IDLE: the reports stand in for the hung-task detector's), as a
  * module exit's must be; so it must not run with a lock held, which every
  * other user of that lock would then wait for as long, nor from a
- * notifier, whose chain's lock is held.
+ * notifier, whose chain's lock is held.  A task waiting here is not frozen:
+ * a system suspend started meanwhile fails to freeze it and is aborted.
  *
- * Context: process context, may sleep, with no lock held.  Not from a
- * release section of @domain nor from its release work: the object being
+ * Context: process context, may sleep, with no lock held: not from a work
+ * item either (with lockdep, the workqueue's own lockdep maps are held
+ * there, and the wait is refused), nor from reclaim, as
+ * devhold_domain_flush().  Not from a release section of @domain nor from
+ * its release work: the object being
  * released is still counted there, so that would wait forever.  Both, and
  * a call with a lock held, are reported with a WARN and refused, as far as
  * lockdep knows (without lockdep, only the call from the release work is).

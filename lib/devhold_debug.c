@@ -12,6 +12,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
 #include <linux/sched/clock.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -96,10 +97,16 @@ void devhold_debug_put(struct devhold *hold)
 	hold->debug.due = jiffies;	/* when it was put */
 }
 
+/* Some 35 lines each: repeated from hardirq, they must not flood the log. */
+static DEFINE_RATELIMIT_STATE(devhold_double_put_rs, DEFAULT_RATELIMIT_INTERVAL, 2);
+
 /* Reads only the hold itself, which is live or quarantined. */
 void devhold_debug_double_put(struct devhold *hold)
 {
 	struct devhold_sink s = {};
+
+	if (!__ratelimit(&devhold_double_put_rs))
+		return;
 
 	devhold_out(&s, "devhold: hold %p was put twice\n", hold);
 	devhold_out_stack(&s, "taken at", hold->debug.get_stack);

@@ -7,6 +7,7 @@
 #include <linux/export.h>
 #include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/prefetch.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 #include <kunit/devhold.h>
@@ -88,6 +89,11 @@ bool devhold_list_push(struct devhold_list *list, struct llist_node *node)
 	const char *name = list->name;
 	bool first;
 
+	/*
+	 * The fields read here share the head's cache line: take it for
+	 * writing at once, not shared and then again for the cmpxchg.
+	 */
+	prefetchw(&list->head);
 	devhold_debug_list_pushing(list);
 	/* Before the entry is published (llist_add() is fully ordered). */
 	if (!READ_ONCE(list->pushed))
@@ -152,6 +158,9 @@ EXPORT_SYMBOL_GPL(devhold_list_drain);
  * code that drains a list by hand serialises those drains with its
  * flushes.
  *
+ * The caller keeps @list valid until this returns: not for a list whose
+ * entries pin the object that embeds it (their last free may free it).
+ *
  * For devhold's tests (<kunit/devhold.h>): users drain (devhold_list_drain())
  * or tear the list down (devhold_list_fini()).
  *
@@ -193,7 +202,9 @@ EXPORT_SYMBOL_FOR_MODULES(devhold_list_flush, DEVHOLD_TEST_MODULES);
  * Context: any context but NMI for a list without %DEVHOLD_LIST_AUTO_DRAIN
  * when it is empty; process context, may sleep, otherwise (once the list
  * was pushed to, it waits for an RCU grace period, so that no push still
- * queues the list's work).
+ * queues the list's work, and flushes that work: not from reclaim or a
+ * WQ_MEM_RECLAIM worker).  Entries still queued are freed here, by a free
+ * callback that may sleep: with such entries, process context.
  */
 void devhold_list_fini(struct devhold_list *list)
 {

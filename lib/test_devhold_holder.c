@@ -220,7 +220,7 @@ static void thh_add(struct thh_ref *ref, int ret)
 			atomic_long_inc(&thh_stats.enomem);
 		else if (ret == -ENODEV)
 			atomic_long_inc(&thh_stats.enodev);
-		else if (ret == -EAGAIN)
+		else if (ret == -EBUSY)
 			atomic_long_inc(&thh_stats.coming);
 		else
 			atomic_long_inc(&thh_stats.unbound);

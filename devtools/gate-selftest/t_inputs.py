@@ -11,6 +11,7 @@ import run as r
 
 FETCH = r.REPO / 'devtools/fetch-base.sh'
 IGT = r.REPO / 'devtools/igt-compare.py'
+BUGS = r.REPO / 'devtools/bugs-compare.py'
 STATIC = r.REPO / 'devtools/static.sh'
 GATELIB = r.REPO / 'devtools/gate-lib.sh'
 
@@ -256,6 +257,69 @@ def gate_own_timeout(tmp):
                 f'[ $? = 124 ] && gate_time_verdict')
 
 
+# --- unload-bug cases: each must fail on the base and pass with the series ---
+
+BUGS_CASE = 'vgem: rmmod while a fence is kept in a sync_file'
+BUGS_TAP = ''.join(f'ok {i} {BUGS_CASE} ({i})\n' for i in (1, 2, 3)) + '1..3\n'
+BUGS_BASE_CONSOLE = (
+    '[   50.100000] ==================================================================\n'
+    '[   50.100001] BUG: KASAN: vmalloc-out-of-bounds in dma_fence_release+0x2a/0x1b0\n'
+    '[   50.100002] Read of size 1 at addr ffffffffc0a1e3c4 by task devhold_fence/201\n'
+    '[   50.100003] Call Trace:\n'
+    '[   50.100004]  <TASK>\n'
+    '[   50.100005]  dma_fence_release+0x2a/0x1b0\n'
+    '[   50.100006]  sync_file_release+0x1e/0x40\n'
+    '[   50.100007]  __fput+0x5c/0x2d0\n'
+    '[   50.100008]  </TASK>\n'
+    '[   50.100009] ==================================================================\n')
+
+
+def bugs(tmp, series_tap, base_tap, console=''):
+    (tmp / 'base.tap').write_text(base_tap)
+    (tmp / 'base.console').write_text(console)
+    (tmp / 'series.tap').write_text(series_tap)
+    st, out = r.run(['python3', BUGS, '--make-baseline', tmp / 'base.tap',
+                     tmp / 'base.console', tmp / 'bugs.txt'])
+    if st:
+        return st, out
+    st2, out2 = r.run(['python3', BUGS, tmp / 'bugs.txt', tmp / 'series.tap'])
+    return st2, out + out2
+
+
+def bugs_base_passes(tmp):
+    # The case shows nothing: the base kernel passes it too.
+    st, out = bugs(tmp, BUGS_TAP, BUGS_TAP)
+    return only_if(out, 'does not fail on the base', st)
+
+
+def bugs_series_fails(tmp):
+    tap = BUGS_TAP.replace('ok 2 ', 'not ok 2 ')
+    st, out = bugs(tmp, tap, tap.replace('ok 1 ', 'not ok 1 '))
+    return only_if(out, 'does not pass with the series', st)
+
+
+def bugs_not_run(tmp):
+    # The case of the baseline did not run with the series.
+    st, out = bugs(tmp, '1..0 # SKIP vgem not built\n', BUGS_TAP, BUGS_BASE_CONSOLE)
+    return only_if(out, 'did not run', st)
+
+
+def bugs_unknown_case(tmp):
+    (tmp / 'bugs.txt').write_text(f'{BUGS_CASE}\tfails\tKASAN\n')
+    (tmp / 'series.tap').write_text(BUGS_TAP.replace('vgem', 'vkms'))
+    st, out = r.run(['python3', BUGS, tmp / 'bugs.txt', tmp / 'series.tap'])
+    return only_if(out, 'not in the baseline', st)
+
+
+def bugs_fixed(tmp):
+    # A report on the base, every iteration passing with the series.
+    st, out = bugs(tmp, BUGS_TAP, BUGS_TAP.replace('ok 3 ', 'not ok 3 '),
+                    BUGS_BASE_CONSOLE)
+    if 'KASAN' not in out:
+        return 1, out + '\nthe report of the base is not the evidence'
+    return st, out
+
+
 CASES = [
     ('fetch-base: the archive has 7.3.5, not the pinned version', 'FAILED', base_newer),
     ('fetch-base: another package', 'FAILED', base_other_package),
@@ -267,6 +331,11 @@ CASES = [
     ('igt-compare: a baseline without its IGT version', 'FAILED', igt_no_version),
     ('igt-compare: the same IGT version', 'PASS', igt_same),
     ('igt-compare: make baseline, then the gate', 'PASS', igt_roundtrip),
+    ('bugs-compare: a case the base passes too', 'FAILED', bugs_base_passes),
+    ('bugs-compare: a case failing with the series', 'FAILED', bugs_series_fails),
+    ('bugs-compare: a case of the baseline not run', 'FAILED', bugs_not_run),
+    ('bugs-compare: a case the baseline does not know', 'FAILED', bugs_unknown_case),
+    ('bugs-compare: fails on the base, passes with the series', 'PASS', bugs_fixed),
     ('static: the benchmark module checked nowhere', 'FAILED', static_bench_unchecked),
     ('static: the Rust helpers checked nowhere', 'FAILED', static_helpers_unchecked),
     ('static: a .rs file clippy did not lint', 'FAILED', static_rs_unlinted),

@@ -14,11 +14,13 @@
  *
  * * Holds (devhold_get(), devhold_put_deferred()): a hold pins a provider
  *   object and, unless the provider's domain says its module exit waits,
- *   the module that owns the provider's code.  Giving a hold back is safe
- *   in any context but NMI (hardirq, IRQs off, spinlocks and raw spinlocks,
- *   reclaim, a folio free callback, a dma-fence signalling section): the
- *   put is deferred to the domain's release work, which puts the object,
- *   then the module, then frees the hold, in the order of the puts.
+ *   the module that owns the provider's code.  Giving a hold back never
+ *   sleeps or allocates: it is safe in hardirq, with IRQs off, under
+ *   spinlocks and raw spinlocks, in reclaim, in a folio free callback and in
+ *   a dma-fence signalling section, but not in NMI, nor under the
+ *   scheduler's or a workqueue pool's locks (devhold_put_deferred() says
+ *   why).  The put is deferred to the domain's release work, which puts the
+ *   object, then the module, then frees the hold, in the order of the puts.
  *
  * * Domains (devhold_domain_create()), one per driver module or subsystem:
  *   a domain counts the objects its provider created and the holds taken on
@@ -28,8 +30,9 @@
  *   release section that started has ended.
  *
  * * Deferred-free lists (devhold_list_init(), lib/devhold_list.c): entries
- *   pushed lock-free from any context but NMI, freed later in process
- *   context by devhold_list_drain() or by the list's own work item.
+ *   pushed lock-free from atomic contexts (devhold_list_push() names the
+ *   exceptions), freed later in process context by devhold_list_drain() or
+ *   by the list's own work item.
  *
  * Two lifetime models.  By default a hold pins the provider's module, and
  * an rmmod of the provider fails while a hold is out.  A provider whose
@@ -39,9 +42,12 @@
  * provider's promise, never assumed for it.
  *
  * Misuse (a double put, a hold or put on a destroyed domain, a barrier
- * inside its own release section, ...) is reported and handled without a
- * crash, a leak or an unbalanced count, with a WARN once per call site
- * (WARN_ONCE()).
+ * inside its own release section, ...) is reported with a WARN once per
+ * call site, as WARN_ONCE() does, and handled without a crash or an
+ * unbalanced count.  Where it cannot be undone safely (a put in NMI, a
+ * release section ended in another context, an object counted on a
+ * destroyed domain) the hold or the domain is leaked rather than freed
+ * under its user.
  *
  * With CONFIG_DEBUG_DEVHOLD every live hold is tracked with the stack that
  * took it, a double put reports the stacks of the get and of the first
@@ -150,8 +156,9 @@ int devhold_domain_wait_idle(struct devhold_domain *domain);
 /**
  * struct devhold_list - a deferred-free list
  *
- * Entries are pushed lock-free from any context and freed later, in process
- * context, by devhold_list_drain() or by the list's own work item.  Set up
+ * Entries are pushed lock-free (devhold_list_push() names the contexts) and
+ * freed later, in process context, by devhold_list_drain() or by the list's
+ * own work item.  Set up
  * with devhold_list_init(); members are private to lib/devhold_list.c.
  */
 struct devhold_list {
@@ -179,7 +186,7 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
  * devhold_list_init() - initialise a deferred-free list
  * @list: the list
  * @free: frees one entry; called in process context from the drain
- * @flags: 0, or DEVHOLD_LIST_AUTO_DRAIN to have the list's own work item
+ * @flags: 0, or %DEVHOLD_LIST_AUTO_DRAIN to have the list's own work item
  *	drain it after the first push to an empty list
  *
  * The list is named after the expression @list in reports and debugfs.

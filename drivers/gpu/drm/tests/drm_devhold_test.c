@@ -660,7 +660,7 @@ static void drm_test_dev_hold_coming_nowait_module(struct kunit *test)
 	drm_devhold_test_hold_refused(test,
 				      drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
 								    MODULE_STATE_COMING, false),
-				      -EAGAIN);
+				      -EBUSY);
 }
 
 /* What drm_dev_driver_waits() says of a device of @driver. */

@@ -172,6 +172,15 @@ fi
 for f in "$seldir"/*.sh "$here/init.sh"; do
 	[ -f "$f" ] && install -m 0755 "$f" "$stage/"
 done
+# The selftests' helper programs, static (the root has no compiler),
+# against the UAPI headers of the kernel under test.
+if compgen -G "$seldir/*.c" >/dev/null; then
+	make -s -C "$ksrc" O="$kbuild" headers >&2 || die "make headers failed"
+	for f in "$seldir"/*.c; do
+		"${HOSTCC:-gcc}" -static -O2 -Wall -I"$kbuild/usr/include" \
+			-o "$stage/$(basename "$f" .c)" "$f" || die "cannot build $f"
+	done
+fi
 for p in ${VM_EXTRA:-}; do
 	cp -a "$p" "$stage/"
 done
