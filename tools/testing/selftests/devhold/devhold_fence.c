@@ -6,7 +6,7 @@
  *   devhold_fence
  *
  * Prints one line per step for devhold_bugs.sh:
- *   "exported", "unload-held OK|EBUSY|<error>", "closed".
+ *   "exported", "unload-held OK|in-use|<error>", "closed".
  * Closing the sync_file releases the fence, whose release callback is
  * vgem's: with vgem gone, that is the use-after-free.
  */
@@ -91,9 +91,10 @@ int main(void)
 	printf("exported\n");
 	fflush(stdout);
 
+	/* As rmmod does: "in use" is EWOULDBLOCK with O_NONBLOCK. */
 	ret = syscall(SYS_delete_module, "vgem", O_NONBLOCK);
-	printf("unload-held %s\n", ret == 0 ? "OK" : errno == EBUSY ? "EBUSY" :
-	       strerror(errno));
+	printf("unload-held %s\n", ret == 0 ? "OK" :
+	       errno == EWOULDBLOCK || errno == EBUSY ? "in-use" : strerror(errno));
 	fflush(stdout);
 
 	close(sync.fd);
