@@ -69,6 +69,9 @@ def make_baseline(tap, console, out):
 
 def compare(baseline, tap):
     base = {}
+    if not os.path.exists(baseline):
+        print(f'bugs-compare: no baseline {baseline}: run make baseline-bugs')
+        return 1
     for line in open(baseline):
         if line.startswith('#') or not line.strip():
             continue

@@ -12,6 +12,17 @@ MUTANTS = [
      ['devhold_test_create_bad_flags'],
      '\t\t\t    "domain %s: unknown flags %#x\\n", name, flags))\n\t\treturn ERR_PTR(-EINVAL);',
      '\t\t\t    "domain %s: unknown flags %#x\\n", name, flags))\n\t\treturn NULL;'),
+    # v3 final review: a caller that ignored create's error pointer
+    ('get-null-domain-only',
+     ['devhold_test_create_bad_flags'],
+     '\tif (devhold_misused(IS_ERR_OR_NULL(domain) || !ops || !ops->put,',
+     '\tif (devhold_misused(!domain || !ops || !ops->put,'),
+    # v3 final review: a section begun again on another domain loses the
+    # first domain's reader
+    ('begin-twice-same-domain-only',
+     ['devhold_test_section_two_domains'],
+     '\tif (devhold_misused(section->domain,\n',
+     '\tif (devhold_misused(section->domain == domain,\n'),
     ('ignored-try-module-get',
      ['devhold_test_going_owner'],
      '\tif (!try_module_get(owner)) {',

@@ -7,8 +7,8 @@
  *
  * Prints one line per step for devhold_bugs.sh:
  *   "exported", "unload-held OK|in-use|<error>", "closed".
- * Closing the sync_file releases the fence, whose release callback is
- * vgem's: with vgem gone, that is the use-after-free.
+ * Closing the sync_file releases the fence: on 7.3 its release callback is
+ * vgem's, and with vgem gone that is a use-after-free.
  */
 
 #include <dirent.h>
