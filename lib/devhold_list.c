@@ -7,7 +7,6 @@
 #include <linux/export.h>
 #include <linux/llist.h>
 #include <linux/module.h>
-#include <linux/prefetch.h>
 #include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 #include <kunit/devhold.h>
@@ -89,11 +88,6 @@ bool devhold_list_push(struct devhold_list *list, struct llist_node *node)
 	const char *name = list->name;
 	bool first;
 
-	/*
-	 * The fields read here share the head's cache line: take it for
-	 * writing at once, not shared and then again for the cmpxchg.
-	 */
-	prefetchw(&list->head);
 	devhold_debug_list_pushing(list);
 	/* Before the entry is published (llist_add() is fully ordered). */
 	if (!READ_ONCE(list->pushed))

@@ -2757,22 +2757,21 @@ static void devhold_test_section_two_domains(struct kunit *test)
 }
 
 /*
- * A section begun in a softirq (a timer) and ended by a hardirq (a hard
- * irq_work) that interrupted it, in the same task: another context, as
- * much as another task.  The timer spins (at most 1 s) until the irq_work
- * ran, then drops lockdep's lock the misused end left to it (the case's
- * tidy-up).  Both are synced at the end; the data is the test's.  The
- * timer fires on the test's CPU while the test's task spins there, so that
- * its softirq, and the irq_work's WARN, run in the test's task, where the
- * WARN is suppressed; a timer that runs in another task (ksoftirqd, or a
- * timer thread on PREEMPT_RT) does nothing and the case is skipped.
+ * A section begun in a softirq (a BH work item) and ended by a hardirq (a
+ * hard irq_work) that interrupted it, in the same task: another context,
+ * as much as another task.  The work item is queued with BH disabled and
+ * runs when the test's task enables BH again, in that task, also on
+ * PREEMPT_RT, so that the irq_work's WARN runs in the test's task too,
+ * where it is suppressed.  The work item spins (at most 1 s) until the
+ * irq_work ran, then drops lockdep's lock the misused end left to it (the
+ * case's tidy-up).  Both are synced at the end; the data is the test's.
  */
 struct devhold_test_level {
 	struct devhold_domain *domain;
 	struct task_struct *tester;
 	struct devhold_release_section section;
 	struct irq_work iw;
-	struct timer_list timer;
+	struct work_struct bh;
 	struct completion done;
 	bool begun_in_softirq, ended_in_hardirq;
 	bool same_task;
@@ -2784,7 +2783,7 @@ static void devhold_test_level_sync(void *p)
 {
 	struct devhold_test_level *t = p;
 
-	timer_delete_sync(&t->timer);
+	cancel_work_sync(&t->bh);
 	irq_work_sync(&t->iw);
 }
 
@@ -2798,9 +2797,9 @@ static void devhold_test_level_iw_fn(struct irq_work *iw)
 	WRITE_ONCE(t->ended, true);
 }
 
-static void devhold_test_level_timer_fn(struct timer_list *timer)
+static void devhold_test_level_bh_fn(struct work_struct *work)
 {
-	struct devhold_test_level *t = timer_container_of(t, timer, timer);
+	struct devhold_test_level *t = container_of(work, struct devhold_test_level, bh);
 	unsigned long deadline = jiffies + HZ;
 
 	if (current != t->tester) {
@@ -2827,35 +2826,30 @@ static void devhold_test_section_ended_in_hardirq(struct kunit *test)
 	int warned = atomic_read(&devhold_misuse_warned);
 	int misuse = atomic_read(&devhold_misuse);
 	int lockdep_on = debug_locks;
-	unsigned long deadline;
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	t->domain = devhold_test_domain(test);
 	t->tester = current;
 	init_completion(&t->done);
 	t->iw = IRQ_WORK_INIT_HARD(devhold_test_level_iw_fn);
-	timer_setup(&t->timer, devhold_test_level_timer_fn, 0);
+	INIT_WORK(&t->bh, devhold_test_level_bh_fn);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, devhold_test_level_sync, t));
 	kunit_warning_suppress(test) {
-		/* Spin on the timer's CPU until it ran (in this task, if here). */
-		migrate_disable();
-		t->timer.expires = jiffies + 1;
-		add_timer_on(&t->timer, raw_smp_processor_id());
-		deadline = jiffies + WAIT;
-		while (!completion_done(&t->done) && time_before(jiffies, deadline))
-			cpu_relax();
-		migrate_enable();
+		/* The BH work runs here, at local_bh_enable(). */
+		local_bh_disable();
+		queue_work_on(smp_processor_id(), system_bh_wq, &t->bh);
+		local_bh_enable();
 		KUNIT_EXPECT_EQ(test, KUNIT_SUPPRESSED_WARNING_COUNT(),
 				atomic_read(&devhold_misuse_warned) - warned);
 	}
 	if (!wait_for_completion_timeout(&t->done, WAIT))
-		KUNIT_FAIL_AND_ABORT(test, "the timer did not run");
+		KUNIT_FAIL_AND_ABORT(test, "the BH work did not run");
 	if (READ_ONCE(t->elsewhere))
-		kunit_skip(test, "the timer's softirq ran in another task");
-	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(t->ended), "the irq_work did not run in the timer");
+		KUNIT_FAIL_AND_ABORT(test, "the BH work ran in another task");
+	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(t->ended), "the irq_work did not run in the BH work");
 	KUNIT_EXPECT_TRUE(test, t->begun_in_softirq);
 	KUNIT_EXPECT_TRUE(test, t->ended_in_hardirq);
-	/* On PREEMPT_RT the timer's thread may be preempted meanwhile. */
+	/* On PREEMPT_RT the BH work may be preempted meanwhile. */
 	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
 		KUNIT_EXPECT_TRUE(test, t->same_task);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&devhold_misuse), misuse + 1,
