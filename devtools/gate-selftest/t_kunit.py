@@ -354,13 +354,17 @@ def verdict(lines, *named, log=None):
     return fn
 
 
-def died_in(case, diag):
+def died_in(case, diag, frame=None):
     """A log whose kernel died with a KASAN report after devhold_test_a's
-    result: in case, when it printed a diagnostic line first."""
+    result: in case, when it printed a diagnostic line first; frame: a
+    function the report's call trace names."""
     out = ktap('devhold', [('devhold_test_a', True)])[:-1]
     if diag:
         out.append(TS + f'    # {case}: kreport: expect 1 at devhold_release_barrier')
-    return out + [TS + ln for ln in REPORTS['KASAN']]
+    out += [TS + ln for ln in REPORTS['KASAN']]
+    if frame:
+        out.insert(len(out) - 1, TS + f' {frame}+0x4e6/0x740')
+    return out
 
 
 # A mutant is caught (status 0): the judge "fails" here means survived.
@@ -385,6 +389,12 @@ CASES += [
     ('mutants: the kernel died after a case, before a line of the next (survived)', 'FAILED',
      verdict(['PASS devhold.devhold_test_a'], 'devhold_test_b',
              log=died_in('devhold_test_b', diag=False))),
+    ('mutants: the kernel died in the named case, its frame in the trace (caught)', 'PASS',
+     verdict(['PASS devhold.devhold_test_a'], 'devhold_test_b',
+             log=died_in('devhold_test_b', diag=False, frame='devhold_test_b'))),
+    ('mutants: the kernel died, the trace names another case (survived)', 'FAILED',
+     verdict(['PASS devhold.devhold_test_a'], 'devhold_test_b',
+             log=died_in('devhold_test_b', diag=False, frame='devhold_test_c'))),
     ('mutants: a report in an earlier case only (survived)', 'FAILED',
      verdict(['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b'], 'devhold_test_b',
              log=ktap('devhold', [('devhold_test_a', True), ('devhold_test_b', True)],

@@ -2732,11 +2732,22 @@ static void devhold_test_section_misuse(struct kunit *test)
 static void devhold_test_section_two_domains(struct kunit *test)
 {
 	struct devhold_release_section *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
-	struct devhold_domain *d1 = devhold_test_domain(test);
 	struct devhold_domain *d2 = devhold_test_domain(test);
 	int misuse = atomic_read(&devhold_misuse);
+	struct devhold_test_barrier *b;
+	struct devhold_domain *d1;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
+	/* Left to a barrier thread that hangs, should d1 lose its reader. */
+	b = kzalloc_obj(*b);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	d1 = devhold_domain_create("devhold-test-two", 0);
+	if (IS_ERR(d1)) {
+		kfree(b);
+		KUNIT_FAIL_AND_ABORT(test, "cannot create the domain");
+	}
+	b->domain = d1;
+	init_completion(&b->done);
 	devhold_release_begin(d1, s);
 	kunit_warning_suppress(test) {
 		int warned = atomic_read(&devhold_misuse_warned);
@@ -2751,9 +2762,16 @@ static void devhold_test_section_two_domains(struct kunit *test)
 	devhold_release_end(d1, s);
 	KUNIT_EXPECT_NULL(test, s->domain);
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
-	/* Neither domain has a reader left (with lockdep, nor a lock held). */
-	KUNIT_EXPECT_EQ(test, devhold_release_barrier(d1), 0);
 	KUNIT_EXPECT_EQ(test, devhold_release_barrier(d2), 0);
+	/* d1 has no reader left: its barrier returns (in a thread: else it hangs). */
+	if (IS_ERR(kthread_run(devhold_test_barrier_fn, b, "devhold-test")))
+		complete(&b->done);
+	if (!wait_for_completion_timeout(&b->done, WAIT)) {
+		KUNIT_FAIL(test, "the first domain lost its reader: its barrier hangs");
+		return;
+	}
+	devhold_domain_destroy(d1);
+	kfree(b);
 }
 
 /*
