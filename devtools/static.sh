@@ -53,12 +53,18 @@ object_of() {	# BDIR FILE
 coverage() {	# SERIES CHECKED
 	local f k n=0
 	while read -r f; do
-		case $f in *.c) k=sparse ;; *.rs) k=clippy ;; *) continue ;; esac
+		case $f in
+		tools/testing/selftests/*.c) k=usercc ;;
+		*.c) k=sparse ;;
+		*.rs) k=clippy ;;
+		*) continue ;;
+		esac
 		awk -v k="$k" -v f="$f" '$1 == k && $2 == f { c = 1 } END { exit !c }' "$2" &&
 			continue
 		case $k in
 		sparse) echo "sparse/W=1: $f not checked: no configuration static uses builds it" ;;
 		clippy) echo "clippy: $f not checked: no object clippy linted is made of it" ;;
+		usercc) echo "usercc: $f not checked: the host compiler did not build it" ;;
 		esac
 		n=$((n + 1))
 	done <"$1"
@@ -74,6 +80,7 @@ case ${1:-} in
 esac
 
 work=$1 O=$2
+wabs=$(cd "$work" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ccache.sh"
 cache=${DEVHOLD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devhold}
@@ -409,6 +416,30 @@ if [ -f scripts/coccinelle/api/devhold.cocci ]; then
 		>>"$RES/static.summary"
 else
 	bad "cocci: scripts/coccinelle/api/devhold.cocci missing from the series"
+fi
+
+# The selftests' userspace programs: the host compiler, warnings as errors,
+# against the UAPI headers of the x86_64 tier's kernel (as vm/run.sh
+# builds them for the VM).
+uprogs=$(grep '^tools/testing/selftests/.*\.c$' "$tmp/series.files")
+if [ -n "$uprogs" ]; then
+	if (cd "$wabs" && make -s O="$O/x86_64" headers) >"$tmp/headers.log" 2>&1; then
+		ubad=0
+		for f in $uprogs; do
+			if "${HOSTCC:-gcc}" -Wall -Wextra -Werror -fsyntax-only \
+				-I"$O/x86_64/usr/include" "$wabs/$f" 2>"$tmp/usercc.log"; then
+				echo "usercc $f" >>"$tmp/checked"
+			else
+				bad "usercc: $f: $(head -n 3 "$tmp/usercc.log" | tr '\n' ' ')"
+				ubad=1
+			fi
+		done
+		[ "$ubad" = 1 ] || ok
+		echo "static: gcc -Wall -Wextra -Werror on $(wc -w <<<"$uprogs") selftest programs" \
+			>>"$RES/static.summary"
+	else
+		bad "usercc: make headers failed in $O/x86_64: $(tail -n 2 "$tmp/headers.log" | tr '\n' ' ')"
+	fi
 fi
 
 # Every .c and .rs file of the series was checked, in some configuration.

@@ -167,6 +167,7 @@ lib/test_devhold_scale.c
 rust/helpers/devhold.c
 rust/helpers/helpers.c
 rust/kernel/devhold.rs
+tools/testing/selftests/devhold/devhold_fence.c
 '''
 
 CHECKED = '''\
@@ -180,6 +181,7 @@ sparse rust/helpers/devhold.c rust rust/helpers/helpers.o
 sparse lib/test_devhold_scale.c x86_64+CONFIG_TEST_DEVHOLD_SCALE=m lib/test_devhold_scale.o
 clippy rust/kernel/devhold.rs rust/.kernel.o.cmd
 clippy drivers/gpu/drm/tests/drm_test_unload_rs.rs drivers/gpu/drm/tests/.drm_test_unload_rs.o.cmd
+usercc tools/testing/selftests/devhold/devhold_fence.c
 '''
 
 
@@ -205,6 +207,13 @@ def static_helpers_unchecked(tmp):
 def static_rs_unlinted(tmp):
     st, out = coverage(tmp, 'drm_test_unload_rs.rs')
     return only_if(out, 'drm_test_unload_rs.rs not checked', st)
+
+
+def static_selftest_program_unchecked(tmp):
+    # A userspace program of the selftests that the host compiler did not
+    # build: sparse never sees it, so only usercc covers it.
+    st, out = coverage(tmp, 'usercc ')
+    return only_if(out, 'devhold_fence.c not checked', st)
 
 
 def static_complete(tmp):
@@ -339,6 +348,8 @@ CASES = [
     ('static: the benchmark module checked nowhere', 'FAILED', static_bench_unchecked),
     ('static: the Rust helpers checked nowhere', 'FAILED', static_helpers_unchecked),
     ('static: a .rs file clippy did not lint', 'FAILED', static_rs_unlinted),
+    ('static: a selftest program the host compiler did not build', 'FAILED',
+     static_selftest_program_unchecked),
     ('static: every file of the series checked', 'PASS', static_complete),
     ('static: rust/helpers/devhold.c is part of helpers.o', 'PASS', static_helper_object),
     ('gate: a step runs out of the time limit', 'FAILED', gate_out_of_time),
