@@ -438,8 +438,7 @@ static int devhold_test_barrier_fn(void *p)
 	struct devhold_test_barrier *b = p;
 
 	devhold_release_barrier(b->domain);
-	complete(&b->done);
-	return 0;
+	kthread_complete_and_exit(&b->done, 0);
 }
 
 static void devhold_test_start(struct kunit *test, int (*fn)(void *), void *data)
@@ -2764,8 +2763,11 @@ static void devhold_test_section_two_domains(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&devhold_misuse), misuse + 2);
 	KUNIT_EXPECT_EQ(test, devhold_release_barrier(d2), 0);
 	/* d1 has no reader left: its barrier returns (in a thread: else it hangs). */
-	if (IS_ERR(kthread_run(devhold_test_barrier_fn, b, "devhold-test")))
-		complete(&b->done);
+	if (IS_ERR(kthread_run(devhold_test_barrier_fn, b, "devhold-test"))) {
+		devhold_domain_destroy(d1);
+		kfree(b);
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the barrier thread");
+	}
 	if (!wait_for_completion_timeout(&b->done, WAIT)) {
 		KUNIT_FAIL(test, "the first domain lost its reader: its barrier hangs");
 		return;
@@ -2778,9 +2780,11 @@ static void devhold_test_section_two_domains(struct kunit *test)
  * A section begun in a softirq (a BH work item) and ended by a hardirq (a
  * hard irq_work) that interrupted it, in the same task: another context,
  * as much as another task.  The work item is queued with BH disabled and
- * runs when the test's task enables BH again, in that task, also on
- * PREEMPT_RT, so that the irq_work's WARN runs in the test's task too,
- * where it is suppressed.  The work item spins (at most 1 s) until the
+ * runs when the test's task enables BH again, in that task, so that the
+ * irq_work's WARN runs in the test's task too, where it is suppressed.  On
+ * PREEMPT_RT another task's BH section on this CPU may run it first (and
+ * on any kernel ksoftirqd, under softirq load): the work item then does
+ * nothing and the case is skipped.  The work item spins (at most 1 s) until the
  * irq_work ran, then drops lockdep's lock the misused end left to it (the
  * case's tidy-up).  Both are synced at the end; the data is the test's.
  */
@@ -2863,7 +2867,7 @@ static void devhold_test_section_ended_in_hardirq(struct kunit *test)
 	if (!wait_for_completion_timeout(&t->done, WAIT))
 		KUNIT_FAIL_AND_ABORT(test, "the BH work did not run");
 	if (READ_ONCE(t->elsewhere))
-		KUNIT_FAIL_AND_ABORT(test, "the BH work ran in another task");
+		kunit_skip(test, "the BH work ran in another task");
 	KUNIT_ASSERT_TRUE_MSG(test, READ_ONCE(t->ended), "the irq_work did not run in the BH work");
 	KUNIT_EXPECT_TRUE(test, t->begun_in_softirq);
 	KUNIT_EXPECT_TRUE(test, t->ended_in_hardirq);
