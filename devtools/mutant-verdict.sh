@@ -14,12 +14,11 @@ set -uo pipefail
 cases=$1 log=$2 suite=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
-reported=$(python3 "$here/../tools/testing/selftests/devhold/vm/kreport.py" --kunit "$log" 2>/dev/null |
-	sed -n 's/^report: \([^:]*\): .*/\1/p' | sort -u)
+judged=$(python3 "$here/../tools/testing/selftests/devhold/vm/kreport.py" --kunit "$log" 2>/dev/null)
+reported=$(sed -n 's/^report: \([^:]*\): .*/\1/p' <<<"$judged" | sort -u)
 # A kernel that died before the case printed anything is attributed to the
 # suite; its call trace still names the case whose code crashed.
-died=$(python3 "$here/../tools/testing/selftests/devhold/vm/kreport.py" --kunit "$log" 2>/dev/null |
-	grep -c "^report: $suite: ")
+died=$(grep -c "^report: $suite: " <<<"$judged")
 miss=
 for c; do
 	grep -qxF "FAIL $suite.$c" "$cases" 2>/dev/null ||

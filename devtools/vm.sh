@@ -137,8 +137,8 @@ boot_counts() {
 			>"$(dirname "$tap")/igt.table" || f=$((f + 1))
 		;;
 	bugs)
-		# The series' results beside the base's, made by make baseline:
-		# a case proves its conversion only if the base fails it.
+		# The series' results beside the base's (make baseline-bugs):
+		# a case proves its fix only if the base fails it.
 		[ -n "${VM_KSRC:-}" ] ||
 			python3 "$here/bugs-compare.py" "$bugs_base" "$tap" \
 				>"$(dirname "$tap")/bugs.table" || f=$((f + 1))
