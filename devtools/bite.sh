@@ -5,7 +5,7 @@
 # "drm/gpuvm: Free VMs from a worker ...", where drm_gpuvm.c is still
 # 7.3.4's, with the test file of the tip.  Expected there: the atomic-put
 # case fails and the kernel reports a sleeping function called from the
-# atomic put; the free-order and deferred cleanup cases (behaviour kept)
+# atomic put; the free-at-once, free-order and deferred cleanup cases
 # pass.  Then a broken variant of the tip, whose bo_defer cleanup leaves
 # the zombies on the extobj and evict lists, must fail the deferred
 # cleanup case, and a variant that takes the reservation lock once per
@@ -39,13 +39,19 @@ pin=$(git -C "$work" log --format=%H --grep='^drm/gpuvm: Free VMs from a worker'
 git -C "$tree" checkout -q -f --detach "$pin~1" || exit 2
 t=drivers/gpu/drm/tests
 git -C "$work" show "HEAD:$t/drm_gpuvm_test.c" >"$tree/$t/drm_gpuvm_test.c"
-# Without the case of drm_gpuvm_flush_deferred(), which 7.3.4 does not have.
+# Without the cases of drm_gpuvm_flush_deferred(), which 7.3.4 does not
+# have, and with DRM_GPUVM_DEFERRED_FREE a flag 7.3.4 does not know (0).
 python3 - "$tree/$t/drm_gpuvm_test.c" <<'PY'
 import re, sys
 p = sys.argv[1]
 s = open(p).read()
-s = re.sub(r"\nstatic void drm_test_gpuvm_flush_deferred\(.*?\n}\n", "\n", s, flags=re.S)
-s = s.replace("\tKUNIT_CASE(drm_test_gpuvm_flush_deferred),\n", "")
+for f in ("drm_gpuvm_test_flusher", "drm_gpuvm_test_start_flusher", "drm_gpuvm_test_ungate",
+          "drm_test_gpuvm_flush_blocks", "drm_test_gpuvm_flush_not_starved"):
+    s, n = re.subn(r"\nstatic (?:int|void) %s\(.*?\n}\n" % f, "\n", s, flags=re.S)
+    assert n == 1, f
+    s = s.replace("\tKUNIT_CASE(%s),\n" % f, "")
+s = s.replace("#include <drm/drm_kunit_helpers.h>\n",
+              "#include <drm/drm_kunit_helpers.h>\n\n#define DRM_GPUVM_DEFERRED_FREE 0\n", 1)
 open(p, "w").write(s)
 PY
 sed -i 's/^\tdrm_gem_shmem_test.o \\$/&\n\tdrm_gpuvm_test.o \\/' "$tree/$t/Makefile"
@@ -64,6 +70,7 @@ expect() {	# STATUS CASE [RUN [SUITE]]
 	[ "$got" = "$1" ] || rc=1
 }
 expect FAIL drm_test_gpuvm_put_atomic
+expect PASS drm_test_gpuvm_put_frees_at_once
 expect PASS drm_test_gpuvm_free_order
 expect PASS drm_test_gpuvm_bo_deferred_cleanup
 n=$(grep -c 'BUG: sleeping function called from invalid context' "$obj/test.log")

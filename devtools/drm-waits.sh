@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every DRM or accel driver whose devices a helper can keep without pinning
-# the driver's module (a drm_gpuvm, a drm_pagemap, a drm_dev_hold() of a
-# module that waits) must say so at init and wait for its devices when it
+# the driver's module (a drm_gpuvm freed from drm_gpuvm's worker, with
+# DRM_GPUVM_DEFERRED_FREE; a drm_pagemap; a drm_dev_hold() of a module that
+# waits) must say so at init and wait for its devices when it
 # unloads: its module init calls drm_module_waits_for_devices() and its
 # exit drm_module_wait(), or it is registered with one of the drm_module_*()
 # macros (C) or drm_module_*_driver! macros (Rust), which do both (or
@@ -20,7 +21,7 @@
 set -uo pipefail
 
 work=$1 known=$(realpath "$2") || exit 2
-holders='drm_gpuvm_init\(|drm_pagemap_init\(|drm_pagemap_create\(|drm_dev_hold\(|GpuVm::new(::<|\()'
+holders='DRM_GPUVM_DEFERRED_FREE|drm_pagemap_init\(|drm_pagemap_create\(|drm_dev_hold\('
 macros='drm_module_(pci|platform)_driver(_if_modeset)?\(|drm_module_(platform|auxiliary)_driver!|drm::ModuleWait'
 waits="drm_module_wait\\(|$macros"
 says="drm_module_waits_for_devices\\(|$macros"

@@ -59,15 +59,4 @@ MUTANTS = [
      ['drm_test_module_waits_after_devices'],
      '\t\treturn WARN(!md->waits,',
      '\t\treturn WARN(0 && !md->waits,'),
-    # drm_dev_driver_waits() says "waits" of a module that did not say so,
-    # or of a driver without fops: Rust's GpuVm::new() would accept a VM
-    # whose free runs the module's code after its exit.
-    ('driver-waits-always',
-     ['drm_test_dev_driver_nowait'],
-     '\t*waits = md->waits;',
-     '\t*waits = true;'),
-    ('nofops-driver-waits',
-     ['drm_test_dev_driver_nofops_nowait'],
-     '\t\t*waits = !!driver->fops;',
-     '\t\t*waits = true;'),
 ]

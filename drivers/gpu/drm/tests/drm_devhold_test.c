@@ -663,54 +663,6 @@ static void drm_test_dev_hold_coming_nowait_module(struct kunit *test)
 				      -EBUSY);
 }
 
-/* What drm_dev_driver_waits() says of a device of @driver. */
-static void drm_devhold_test_driver_waits(struct kunit *test,
-					  const struct drm_driver *driver, bool waits)
-{
-	struct drm_devhold_test_dev *d;
-	struct device *parent;
-
-	d = drm_devhold_test_dev(test, driver, &parent);
-	KUNIT_EXPECT_EQ(test, drm_dev_driver_waits(&d->drm), waits);
-}
-
-/* A device of a module that said its exit waits for its devices. */
-static void drm_test_dev_driver_waits(struct kunit *test)
-{
-	drm_devhold_test_driver_waits(test,
-				      drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-								    MODULE_STATE_LIVE, true),
-				      true);
-}
-
-/* A device of a module that did not. */
-static void drm_test_dev_driver_nowait(struct kunit *test)
-{
-	drm_devhold_test_driver_waits(test,
-				      drm_kunit_helper_owned_driver(test, &drm_devhold_test_driver,
-								    MODULE_STATE_LIVE, false),
-				      false);
-}
-
-/* A device of a built-in driver (fops without owner), which never goes. */
-static void drm_test_dev_driver_builtin_waits(struct kunit *test)
-{
-	static const struct file_operations builtin_fops = { .owner = NULL };
-	static const struct drm_driver builtin_driver = {
-		.name = "drm-devhold-test-builtin",
-		.release = drm_devhold_test_release,
-		.fops = &builtin_fops,
-	};
-
-	drm_devhold_test_driver_waits(test, &builtin_driver, true);
-}
-
-/* A device of a driver without fops, which may be in any module: no wait. */
-static void drm_test_dev_driver_nofops_nowait(struct kunit *test)
-{
-	drm_devhold_test_driver_waits(test, &drm_devhold_test_driver, false);
-}
-
 /*
  * A module that does not wait for its devices goes with one alive (a plain
  * reference): reported the same way, not waited for.
@@ -763,7 +715,6 @@ static void drm_test_module_waits_after_devices(struct kunit *test)
 		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
 	}
 	KUNIT_EXPECT_EQ(test, ret, -EBUSY);
-	KUNIT_EXPECT_FALSE(test, drm_dev_driver_waits(&d->drm));
 	hold = drm_dev_hold(&d->drm, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, hold);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(driver),
@@ -791,10 +742,6 @@ static struct kunit_case drm_devhold_tests[] = {
 	KUNIT_CASE(drm_test_dev_hold_going_nowait_module),
 	KUNIT_CASE(drm_test_dev_hold_coming_module),
 	KUNIT_CASE(drm_test_dev_hold_coming_nowait_module),
-	KUNIT_CASE(drm_test_dev_driver_waits),
-	KUNIT_CASE(drm_test_dev_driver_nowait),
-	KUNIT_CASE(drm_test_dev_driver_builtin_waits),
-	KUNIT_CASE(drm_test_dev_driver_nofops_nowait),
 	{}
 };
 

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the lifetime rules of drm_gpuvm: the VM holds its device
- * and not the driver module, whose unload waits for the device; the final
- * drm_gpuvm_put() from atomic context; the deferred vm_bo cleanup with its
- * zombies, one reservation lock per batch.
+ * KUnit tests for the lifetime rules of drm_gpuvm: a VM with
+ * DRM_GPUVM_DEFERRED_FREE is freed from a worker, so that its final
+ * drm_gpuvm_put() may come from atomic context, while it holds its device
+ * and not the driver module, whose unload waits for the device; other VMs
+ * are still freed by the put itself; drm_gpuvm_flush_deferred() waits for
+ * the VMs put before it, and only for those; the deferred vm_bo cleanup
+ * with its zombies, one reservation lock per batch.
  */
 
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/devhold.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -30,10 +36,16 @@ struct drm_gpuvm_test {
 	struct device *parent;
 	struct completion vm_freed;
 	struct completion released;
-	struct completion in_free;	/* the first vm_free is blocked */
-	struct completion go;		/* unblocks it */
-	bool block_free;
+	struct completion in_free[2];	/* a gated VM is in its vm_free */
+	struct completion go[2];	/* lets it go on */
+	struct completion flushed;	/* the flusher thread's flush returned */
+	struct completion exited;	/* the flusher thread is gone */
+	bool flusher;			/* the flusher thread was started */
+	bool flushing;			/* the flusher thread calls the flush */
+	int freed_at_flush;		/* vms_freed when the flush returned */
 	atomic_t vms_freed;
+	bool free_atomic;		/* a vm_free ran with IRQs off */
+	struct task_struct *freed_by;	/* the task of the last vm_free */
 	unsigned int events;		/* vm_free and device release, in order */
 	unsigned int vm_freed_at;
 	unsigned int released_at;
@@ -53,6 +65,7 @@ struct drm_gpuvm_test_dev {
 struct drm_gpuvm_test_vm {
 	struct drm_gpuvm base;
 	struct drm_gpuvm_test *t;
+	int gate;			/* vm_free waits at t->go[gate], or -1 */
 };
 
 static void drm_gpuvm_test_release(struct drm_device *drm)
@@ -75,10 +88,11 @@ static void drm_gpuvm_test_vm_free(struct drm_gpuvm *gpuvm)
 	struct drm_gpuvm_test_vm *vm = container_of(gpuvm, typeof(*vm), base);
 	struct drm_gpuvm_test *t = vm->t;
 
-	if (t->block_free) {
-		t->block_free = false;
-		complete(&t->in_free);
-		wait_for_completion_timeout(&t->go, WAIT);
+	t->free_atomic |= irqs_disabled();
+	t->freed_by = current;
+	if (vm->gate >= 0) {
+		complete(&t->in_free[vm->gate]);
+		wait_for_completion_timeout(&t->go[vm->gate], WAIT);
 	}
 	atomic_inc(&t->vms_freed);
 	t->vm_freed_at = ++t->events;
@@ -132,8 +146,12 @@ static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	init_completion(&t->vm_freed);
 	init_completion(&t->released);
-	init_completion(&t->in_free);
-	init_completion(&t->go);
+	init_completion(&t->in_free[0]);
+	init_completion(&t->in_free[1]);
+	init_completion(&t->go[0]);
+	init_completion(&t->go[1]);
+	init_completion(&t->flushed);
+	init_completion(&t->exited);
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_gpuvm_test_driver,
 						  state, true);
 	/* Before it goes, the stand-in module's exit waits for its devices. */
@@ -159,6 +177,7 @@ drm_gpuvm_test_vm_init(struct kunit *test, struct drm_gpuvm_test *t,
 
 	KUNIT_ASSERT_NOT_NULL(test, vm);
 	vm->t = t;
+	vm->gate = -1;
 	r_obj = drm_gpuvm_resv_object_alloc(t->drm);
 	KUNIT_ASSERT_NOT_NULL(test, r_obj);
 	drm_gpuvm_init(&vm->base, "drm-gpuvm-test", flags, t->drm, r_obj,
@@ -168,11 +187,12 @@ drm_gpuvm_test_vm_init(struct kunit *test, struct drm_gpuvm_test *t,
 }
 
 /*
- * The final drm_gpuvm_put() may drop the last device reference, and it is
- * documented as safe in atomic context: the device release must not run
- * there.  (Neither may anything else that sleeps, such as the final put of
- * the VM's reservation object: the gate fails on the kernel's "sleeping
- * function called from invalid context" report.)
+ * The final drm_gpuvm_put() of a VM with DRM_GPUVM_DEFERRED_FREE may come
+ * from atomic context, and may drop the last device reference: neither
+ * vm_free nor the device release may run there.  A put that frees the VM
+ * at once (sleeping: it puts the reservation object, takes the device's
+ * gem_lru_mutex) fails this case, without the gate having to read the
+ * kernel's "sleeping function called from invalid context" report.
  */
 static void drm_test_gpuvm_put_atomic(struct kunit *test)
 {
@@ -181,7 +201,7 @@ static void drm_test_gpuvm_put_atomic(struct kunit *test)
 	struct drm_gpuvm_test_vm *vm;
 	unsigned long flags;
 
-	vm = drm_gpuvm_test_vm_init(test, t, 0);
+	vm = drm_gpuvm_test_vm_init(test, t, DRM_GPUVM_DEFERRED_FREE);
 	/* The VM holds the last device reference once the parent is gone. */
 	drm_kunit_helper_free_device(test, t->parent);
 	KUNIT_ASSERT_FALSE(test, completion_done(&t->released));
@@ -191,16 +211,36 @@ static void drm_test_gpuvm_put_atomic(struct kunit *test)
 	spin_unlock_irqrestore(&lock, flags);
 
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+	KUNIT_EXPECT_FALSE_MSG(test, t->free_atomic,
+			       "vm_free ran inside the atomic final drm_gpuvm_put()");
 	KUNIT_EXPECT_FALSE_MSG(test, t->release_atomic,
 			       "the device release ran inside the atomic final drm_gpuvm_put()");
 }
 
 /*
- * The VM holds the device and not the driver module, as a kernel VM that
- * a driver creates at probe must (a module pin would make rmmod of the
- * bound driver fail): vm_free runs while the device is still alive and
- * counted, so the module's unload waits for it, and then the device
- * release.
+ * Without DRM_GPUVM_DEFERRED_FREE nothing changes: the final put frees the
+ * VM itself, in the caller's task, before it returns.
+ */
+static void drm_test_gpuvm_put_frees_at_once(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test_vm *vm;
+
+	vm = drm_gpuvm_test_vm_init(test, t, 0);
+	drm_gpuvm_put(&vm->base);
+	KUNIT_EXPECT_TRUE(test, completion_done(&t->vm_freed));
+	KUNIT_EXPECT_PTR_EQ(test, t->freed_by, current);
+
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+}
+
+/*
+ * A VM freed from the worker holds the device and not the driver module,
+ * as a kernel VM that a driver creates at probe must (a module pin would
+ * make rmmod of the bound driver fail): vm_free runs while the device is
+ * still alive and counted, so the module's unload waits for it, and then
+ * the device release.
  */
 static void drm_test_gpuvm_free_order(struct kunit *test)
 {
@@ -209,7 +249,7 @@ static void drm_test_gpuvm_free_order(struct kunit *test)
 	unsigned int refs;
 
 	refs = kref_read(&t->drm->ref);
-	vm = drm_gpuvm_test_vm_init(test, t, 0);
+	vm = drm_gpuvm_test_vm_init(test, t, DRM_GPUVM_DEFERRED_FREE);
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 
@@ -392,37 +432,119 @@ static void drm_test_gpuvm_bo_deferred_batch(struct kunit *test)
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
 }
 
+static int drm_gpuvm_test_flusher(void *data)
+{
+	struct drm_gpuvm_test *t = data;
+
+	WRITE_ONCE(t->flushing, true);
+	drm_gpuvm_flush_deferred();
+	t->freed_at_flush = atomic_read(&t->vms_freed);
+	complete_all(&t->flushed);
+	kthread_complete_and_exit(&t->exited, 0);
+}
+
 /*
- * drm_gpuvm_flush_deferred() returns once every VM put before the call is
- * freed, also one whose vm_free is still running: a driver whose vm_free
- * needs state its unbind tears down calls it in between.
+ * Start a thread that flushes, and return once it waits in the flush (it
+ * sleeps uninterruptibly once it said it flushes: the flush's wait).
  */
-static void drm_test_gpuvm_flush_deferred(struct kunit *test)
+static void drm_gpuvm_test_start_flusher(struct kunit *test, struct drm_gpuvm_test *t)
+{
+	unsigned long end = jiffies + WAIT;
+	struct task_struct *task;
+
+	task = kthread_create(drm_gpuvm_test_flusher, t, "drm-gpuvm-test-flush");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, task);
+	t->flusher = true;
+	get_task_struct(task);
+	wake_up_process(task);
+	while (!(READ_ONCE(t->flushing) && READ_ONCE(task->__state) == TASK_UNINTERRUPTIBLE) &&
+	       !completion_done(&t->flushed) && time_before(jiffies, end))
+		usleep_range(100, 200);
+	put_task_struct(task);
+}
+
+/* Let every gated vm_free go on, and wait for the flusher thread to be done. */
+static void drm_gpuvm_test_ungate(void *data)
+{
+	struct drm_gpuvm_test *t = data;
+
+	complete_all(&t->go[0]);
+	complete_all(&t->go[1]);
+	if (!t->flusher)
+		return;
+	/* Every VM is let go: the flush returns. */
+	wait_for_completion(&t->exited);
+}
+
+/*
+ * drm_gpuvm_flush_deferred() waits for a VM put before it whose vm_free is
+ * still running: a driver whose vm_free needs state that its unbind tears
+ * down calls it in between.
+ */
+static void drm_test_gpuvm_flush_blocks(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test_vm *a;
+
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_gpuvm_test_ungate, t));
+	a = drm_gpuvm_test_vm_init(test, t, DRM_GPUVM_DEFERRED_FREE);
+	a->gate = 0;
+	drm_gpuvm_put(&a->base);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->in_free[0], WAIT));
+
+	drm_gpuvm_test_start_flusher(test, t);
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&t->flushed),
+			       "the flush returned while a VM put before it was being freed");
+	complete(&t->go[0]);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->flushed, WAIT));
+	KUNIT_EXPECT_EQ(test, t->freed_at_flush, 1);
+
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+}
+
+/*
+ * It does not wait for VMs put after it began: a stream of later puts
+ * (files closed while a driver unbinds) cannot starve it.  The second VM,
+ * put while the flush waits for the first, is still in its vm_free when
+ * the flush returns.
+ */
+static void drm_test_gpuvm_flush_not_starved(struct kunit *test)
 {
 	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
 	struct drm_gpuvm_test_vm *a, *b;
 
-	a = drm_gpuvm_test_vm_init(test, t, 0);
-	b = drm_gpuvm_test_vm_init(test, t, 0);
-	t->block_free = true;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_gpuvm_test_ungate, t));
+	a = drm_gpuvm_test_vm_init(test, t, DRM_GPUVM_DEFERRED_FREE);
+	b = drm_gpuvm_test_vm_init(test, t, DRM_GPUVM_DEFERRED_FREE);
+	a->gate = 0;
+	b->gate = 1;
+	/* Expectations only, until both VMs are put: a VM left would hold the device. */
 	drm_gpuvm_put(&a->base);
-	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->in_free, WAIT));
-	/* The first VM is inside its vm_free. */
-	drm_gpuvm_put(&b->base);
-	complete(&t->go);
-	drm_gpuvm_flush_deferred(t->drm);
-	KUNIT_EXPECT_EQ(test, atomic_read(&t->vms_freed), 2);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->in_free[0], WAIT));
+	drm_gpuvm_test_start_flusher(test, t);
+	KUNIT_EXPECT_FALSE(test, completion_done(&t->flushed));
 
+	drm_gpuvm_put(&b->base);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&t->in_free[1], WAIT));
+	complete(&t->go[0]);
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&t->flushed, WAIT),
+			    "the flush waited for a VM put after it began");
+	KUNIT_EXPECT_EQ(test, t->freed_at_flush, 1);
+
+	complete(&t->go[1]);
 	drm_kunit_helper_free_device(test, t->parent);
 	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
 }
 
 static struct kunit_case drm_gpuvm_tests[] = {
 	KUNIT_CASE(drm_test_gpuvm_put_atomic),
+	KUNIT_CASE(drm_test_gpuvm_put_frees_at_once),
 	KUNIT_CASE(drm_test_gpuvm_free_order),
 	KUNIT_CASE(drm_test_gpuvm_bo_deferred_cleanup),
 	KUNIT_CASE(drm_test_gpuvm_bo_deferred_batch),
-	KUNIT_CASE(drm_test_gpuvm_flush_deferred),
+	KUNIT_CASE(drm_test_gpuvm_flush_blocks),
+	KUNIT_CASE(drm_test_gpuvm_flush_not_starved),
 	{}
 };
 

@@ -4,7 +4,8 @@
  *
  * Binds to a platform device it creates at module init.  At probe it does
  * what hardware drivers do that matters for unloading: it creates a GPU VM
- * (drm_gpuvm), as xe's migrate code, panthor, imagination and msm do, and a
+ * (drm_gpuvm) freed from drm_gpuvm's worker (DRM_GPUVM_DEFERRED_FREE), as
+ * xe's migrate VMs are (a VM that a driver creates at probe), and a
  * workqueue without WQ_MEM_RECLAIM that the device's release destroys, as
  * xe_device_destroy() does.  It publishes struct test_devhold_provider_data
  * so that test_devhold_holder (provider=drm_test_unload) can take foreign
@@ -126,8 +127,8 @@ static int dtu_probe(struct platform_device *pdev)
 		kfree(dtu->vm);
 		return -ENOMEM;
 	}
-	drm_gpuvm_init(dtu->vm, DTU_NAME, 0, &dtu->drm, r_obj, 0, SZ_1G, 0, 0,
-		       &dtu_vm_ops);
+	drm_gpuvm_init(dtu->vm, DTU_NAME, DRM_GPUVM_DEFERRED_FREE, &dtu->drm,
+		       r_obj, 0, SZ_1G, 0, 0, &dtu_vm_ops);
 	drm_gem_object_put(r_obj);
 
 	ret = drm_dev_register(&dtu->drm, 0);
@@ -152,7 +153,7 @@ static void dtu_remove(struct platform_device *pdev)
 	drm_gpuvm_put(dtu->vm);
 	/* An exit that does not wait for the device frees the VM here. */
 	if (nowait)
-		drm_gpuvm_flush_deferred(&dtu->drm);
+		drm_gpuvm_flush_deferred();
 }
 
 static struct platform_driver dtu_platform_driver = {

@@ -5,13 +5,12 @@
 //! The Rust counterpart of drm_test_unload: a platform driver that binds to the device
 //! `drm_test_unload_rs.0` (test_devhold_holder registers it with `create=1`) and, at probe, creates
 //! a GPU VM for as long as it is bound, as Tyr does. The VM keeps the DRM device, not the module,
-//! until its free, on a worker after the unbind; the VM's free and the device's release run this
-//! module's code (`GpuVm::<TestVm>`'s free, the drop of the device data).
+//! until it is freed at the unbind; the device's release runs this module's code (the drop of the
+//! device data), possibly later, from whoever drops the last device reference.
 //!
 //! Its module says that its exit waits for its DRM devices, and waits, through [`drm::ModuleWait`],
 //! the guard that `kernel::drm_module_platform_driver!` gives Tyr, unless the parameter `nowait` is
-//! set: `GpuVm::new` then refuses the VM (nothing would keep the module for the VM's free), which
-//! the probe checks. With `leak` too, the probe takes a device reference it never drops: the broken
+//! set. With `leak` too, the probe takes a device reference it never drops: the broken
 //! control of the harness, a module that goes with its device alive, which DRM's check of going
 //! modules must report. So that `nowait` can leave the guard out, the module is declared with
 //! `module_driver!` and a guard of its own rather than with `drm_module_platform_driver!`, which
@@ -78,7 +77,7 @@ impl drm::file::DriverFile for File {
     }
 }
 
-/// The VM's driver data: none (it is freed from a worker).
+/// The VM's driver data: none.
 struct TestVm;
 
 impl DriverGpuVm for TestVm {
@@ -115,8 +114,8 @@ impl DriverGpuVm for TestVm {
 
 #[pin_data]
 struct TestData<'bound> {
-    /// A kernel VM while bound, as drivers create at probe (none with `nowait`: refused).
-    _vm: Option<UniqueRefGpuVm<TestVm>>,
+    /// A kernel VM while bound, as drivers create at probe.
+    _vm: UniqueRefGpuVm<TestVm>,
     _reg: drm::Registration<'bound, TestDriver>,
 }
 
@@ -149,7 +148,6 @@ impl platform::Driver for TestDriver {
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let drm = drm::UnregisteredDevice::<Self>::new(pdev, Ok(Released))?;
         let r_obj = gem::shmem::Object::<TestObject>::new(&drm, 4096, Default::default(), ())?;
-        let nowait = module_parameters::nowait.value();
         let vm = GpuVm::new::<Error, _>(
             c"drm_test_unload_rs",
             &drm,
@@ -157,20 +155,9 @@ impl platform::Driver for TestDriver {
             0..1 << 30,
             0..0,
             TestVm,
-        );
-        // Without the wait, nothing keeps the module for the VM's free, which runs its code
-        // from a worker after the unbind: `GpuVm::new` refuses it.
-        let vm = match (nowait, vm) {
-            (false, vm) => Some(vm?),
-            (true, Err(e)) if e == EINVAL => None,
-            (true, Err(e)) => return Err(e),
-            (true, Ok(_)) => {
-                pr_err!("nowait: GpuVm::new accepted a module that does not wait\n");
-                return Err(EINVAL);
-            }
-        };
+        )?;
 
-        if nowait && module_parameters::leak.value() {
+        if module_parameters::nowait.value() && module_parameters::leak.value() {
             // The broken control: a device reference that is never dropped.
             core::mem::forget(kernel::sync::aref::ARef::<TestDevice>::from(&*drm));
         }
