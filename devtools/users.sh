@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Build coverage for the drivers the series changes that no KUnit tier
-# configures: the drm_gpuvm users panthor, imagination (arm64 or riscv
-# only), msm and nouveau.  Cross-compiles for arm64 from its defconfig,
-# which has all four as modules, and builds with W=1 the object of every
+# Build coverage on another architecture: cross-compiles for arm64 from
+# its defconfig (which also has the drm_gpuvm users panthor, imagination,
+# msm and nouveau as modules, against the series' drm_gpuvm.h), and
+# builds with W=1 the object of every
 # .c file under drivers/ the series adds or changes that this configuration
 # builds (the static gate then runs sparse on them).
 # Usage: users.sh WORK BUILD_DIR

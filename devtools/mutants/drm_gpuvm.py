@@ -18,15 +18,21 @@ MUTANTS = [
      ['drm_test_gpuvm_put_frees_at_once'],
      '\tif (gpuvm->flags & DRM_GPUVM_DEFERRED_FREE)\n\t\tqueue_work(',
      '\tif (1)\n\t\tqueue_work('),
+    # The device reference is dropped before vm_free: the driver's code
+    # runs after its device (and what its module's exit waited for) is gone.
+    ('dev-put-first',
+     ['drm_test_gpuvm_free_order'],
+     '\tgpuvm->ops->vm_free(gpuvm);\n\tdrm_dev_put(drm);\n',
+     '\tdrm_dev_put(drm);\n\tgpuvm->ops->vm_free(gpuvm);\n'),
     # The flush returns without waiting for the VMs already put.
     ('flush-returns',
      ['drm_test_gpuvm_flush_blocks'],
-     '\t\tflush_workqueue(drm_gpuvm_free_wq);\n',
-     '\t\t(void)0;\n'),
+     '\tflush_workqueue(drm_gpuvm_free_wq);\n',
+     ''),
     # The flush also waits for VMs put after it began (starvable).
     ('flush-waits-later',
      ['drm_test_gpuvm_flush_not_starved'],
-     '\t\tflush_workqueue(drm_gpuvm_free_wq);\n',
-     '\t\tflush_workqueue(drm_gpuvm_free_wq);\n'
-     '\t\tflush_workqueue(drm_gpuvm_free_wq);\n'),
+     '\tflush_workqueue(drm_gpuvm_free_wq);\n',
+     '\tflush_workqueue(drm_gpuvm_free_wq);\n'
+     '\tflush_workqueue(drm_gpuvm_free_wq);\n'),
 ]

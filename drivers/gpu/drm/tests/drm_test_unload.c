@@ -5,7 +5,8 @@
  * Binds to a platform device it creates at module init.  At probe it does
  * what hardware drivers do that matters for unloading: it creates a GPU VM
  * (drm_gpuvm) freed from drm_gpuvm's worker (DRM_GPUVM_DEFERRED_FREE), as
- * xe's migrate VMs are (a VM that a driver creates at probe), and a
+ * xe's migrate VMs are (a VM that a driver creates at probe; with nowait,
+ * a VM freed by its last put, at the unbind), and a
  * workqueue without WQ_MEM_RECLAIM that the device's release destroys, as
  * xe_device_destroy() does.  It publishes struct test_devhold_provider_data
  * so that test_devhold_holder (provider=drm_test_unload) can take foreign
@@ -127,8 +128,9 @@ static int dtu_probe(struct platform_device *pdev)
 		kfree(dtu->vm);
 		return -ENOMEM;
 	}
-	drm_gpuvm_init(dtu->vm, DTU_NAME, DRM_GPUVM_DEFERRED_FREE, &dtu->drm,
-		       r_obj, 0, SZ_1G, 0, 0, &dtu_vm_ops);
+	/* Freed from drm_gpuvm's worker only if the exit waits for it. */
+	drm_gpuvm_init(dtu->vm, DTU_NAME, nowait ? 0 : DRM_GPUVM_DEFERRED_FREE,
+		       &dtu->drm, r_obj, 0, SZ_1G, 0, 0, &dtu_vm_ops);
 	drm_gem_object_put(r_obj);
 
 	ret = drm_dev_register(&dtu->drm, 0);
@@ -150,10 +152,8 @@ static void dtu_remove(struct platform_device *pdev)
 					      struct dtu_device, data);
 
 	drm_dev_unregister(&dtu->drm);
+	/* With nowait, the VM is freed here: its last reference. */
 	drm_gpuvm_put(dtu->vm);
-	/* An exit that does not wait for the device frees the VM here. */
-	if (nowait)
-		drm_gpuvm_flush_deferred();
 }
 
 static struct platform_driver dtu_platform_driver = {
