@@ -13,9 +13,11 @@
 #
 # drm_pagemap (x86_64: it needs ZONE_DEVICE): run the suite on the series
 # just before "drm/pagemap: Hold the provider device with devhold", where
-# drm_pagemap.c is still 7.3.4's, with the suite and its Kconfig and
-# Makefile lines from that commit.  Expected there: the going-provider
-# case fails, since 7.3.4 ignores the result of try_module_get().
+# drm_pagemap.c is 7.3.4's with the try_module_get() fix at the front of
+# the series, with the suite and its Kconfig and Makefile lines from that
+# commit.  Expected there: the going-provider case fails, since a pagemap
+# of a going provider is refused there (the fix), where the hold of the
+# device alone keeps it.
 #
 # Uses the bisect-check checkout.
 #   bite.sh WORK_DIR BUILD_DIR RESULTS_DIR UML_CONFIG... [-- X86_64_CONFIG...]
@@ -120,7 +122,7 @@ else
 fi
 git -C "$tree" checkout -q -f HEAD
 
-# drm_pagemap on 7.3.4's drm_pagemap.c.
+# drm_pagemap on drm_pagemap.c before the devhold conversion.
 if [ ${#x86_configs[@]} -gt 0 ]; then
 	pm=$(git -C "$work" log --format=%H --grep='^drm/pagemap: Hold the provider' base..HEAD | head -n1)
 	[ -n "$pm" ] || { echo "bite: no drm/pagemap pin commit in the series" >&2; exit 2; }
