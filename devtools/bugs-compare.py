@@ -5,13 +5,16 @@
     bugs-compare.py BASELINE TAP                  print the table, exit 1
                                                    unless every case fails
                                                    on the base and passes now
-    bugs-compare.py --make-baseline TAP CONSOLE BASELINE
+    bugs-compare.py --make-baseline TAP CONSOLE [TAP CONSOLE...] BASELINE
 
 TAP lines come from devhold_bugs.sh: "ok N CASE (I)" or "not ok N CASE
-(I)", one per iteration I of CASE.  The baseline, made from a boot of the
-base kernel, has one "CASE<TAB>RESULT<TAB>EVIDENCE" line per case: RESULT
-is "fails" when an iteration failed or the kernel reported anything (the
-first report's signature is the evidence), "passes" otherwise.  A case
+(I)", one per iteration I of CASE, after a "# case: CASE" line.  The
+baseline, made from boots of the base kernel (one TAP and console log
+each, one case per boot), has one "CASE<TAB>RESULT<TAB>EVIDENCE" line per
+case: RESULT is "fails" when an iteration failed or the kernel reported
+anything during the boot of that case (the first report's signature is the
+evidence), "passes" otherwise.  A report is evidence only for the cases of
+its own boot.  A case
 proves its fix only when it fails on the base: one that passes there,
 or that the baseline does not know, fails the comparison, and so does a
 case of the baseline that did not run now.
@@ -25,12 +28,18 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import kreport  # noqa: E402
 
 TAP = re.compile(r'^(not ok|ok) \d+ (.*?) \((\d+)\)\s*(#.*)?$')
+CASE = re.compile(r'^# case: (.*?)\s*$')
 
 
 def parse_tap(path):
     """{case: [passed, failed]} in the order of the TAP."""
     res = {}
     for line in open(path, errors='replace'):
+        m = CASE.match(line.strip())
+        if m:
+            # A case that began, though the kernel may not let it end.
+            res.setdefault(m.group(1), [0, 0])
+            continue
         m = TAP.match(line.strip())
         if not m:
             continue
@@ -45,19 +54,22 @@ def first_report(console):
     return reports[0].signature(body) if reports else None
 
 
-def make_baseline(tap, console, out):
-    cases = parse_tap(tap)
-    report = first_report(console)
+def make_baseline(boots, out):
     lines = []
-    for case, (p, f) in cases.items():
-        if report:
-            lines.append(f'{case}\tfails\t{report}')
-        elif f:
-            lines.append(f'{case}\tfails\t{f} of {p + f} iterations failed')
-        else:
-            lines.append(f'{case}\tpasses\t{p} iterations passed')
+    for tap, console in boots:
+        cases = parse_tap(tap)
+        report = first_report(console)
+        for case, (p, f) in cases.items():
+            if report:
+                lines.append(f'{case}\tfails\t{report}')
+            elif f:
+                lines.append(f'{case}\tfails\t{f} of {p + f} iterations failed')
+            elif p:
+                lines.append(f'{case}\tpasses\t{p} iterations passed')
+            else:
+                lines.append(f'{case}\tpasses\tbegan, ended without a result or a report')
     if not lines:
-        print(f'bugs-compare: no case in {tap}', file=sys.stderr)
+        print(f'bugs-compare: no case in {" ".join(t for t, _ in boots)}', file=sys.stderr)
         return 1
     with open(out, 'w') as f:
         f.write('# unload-bug cases on the base kernel (devtools/bugs-compare.py'
@@ -95,8 +107,9 @@ def compare(baseline, tap):
 
 
 def main(argv):
-    if len(argv) == 5 and argv[1] == '--make-baseline':
-        return make_baseline(argv[2], argv[3], argv[4])
+    if len(argv) >= 5 and len(argv) % 2 == 1 and argv[1] == '--make-baseline':
+        files = argv[2:-1]
+        return make_baseline(list(zip(files[0::2], files[1::2])), argv[-1])
     if len(argv) == 3:
         return compare(argv[1], argv[2])
     print(__doc__, file=sys.stderr)

@@ -177,7 +177,12 @@ for b in $boots; do
 		;;
 	drm) cmd=(/devhold/devhold_drm.sh) ;;
 	drm-rs) cmd=(/devhold/devhold_drm.sh drm_test_unload_rs) ;;
-	bugs) cmd=(/devhold/devhold_bugs.sh) ;;
+	bugs | bugs-*)
+		# bugs-CASE: that case alone, as the base's boots run them.
+		cmd=(/devhold/devhold_bugs.sh)
+		[ "$b" = bugs ] || cmd+=(2 "${b#bugs-}")
+		qemu="-device bochs-display"
+		;;
 	busted-*)
 		c=${b#busted-}
 		cmd=(/devhold/devhold_busted.sh "$c")

@@ -320,6 +320,35 @@ def bugs_unknown_case(tmp):
     return only_if(out, 'not in the baseline', st)
 
 
+def bugs_report_of_another_boot(tmp):
+    # Two base boots, one case each: the report of the vgem boot is no
+    # evidence for the vkms case, which passed in its own boot.
+    vkms = BUGS_TAP.replace('vgem', 'vkms')
+    (tmp / 'vgem.tap').write_text(BUGS_TAP)
+    (tmp / 'vgem.console').write_text(BUGS_BASE_CONSOLE)
+    (tmp / 'vkms.tap').write_text(vkms)
+    (tmp / 'vkms.console').write_text('')
+    (tmp / 'series.tap').write_text(BUGS_TAP + vkms)
+    st, out = r.run(['python3', BUGS, '--make-baseline', tmp / 'vgem.tap', tmp / 'vgem.console',
+                     tmp / 'vkms.tap', tmp / 'vkms.console', tmp / 'bugs.txt'])
+    if st:
+        return 0, out + '\nno baseline from two boots'  # not the failure this is about
+    st, out2 = r.run(['python3', BUGS, tmp / 'bugs.txt', tmp / 'series.tap'])
+    out += out2
+    if 'vgem: rmmod while a fence is kept in a sync_file: does not fail' in out:
+        return 1, out + '\nthe vgem case lost its own report'
+    return only_if(out, 'vkms: rmmod while a fence is kept in a sync_file: does not fail', st)
+
+
+def bugs_case_killed(tmp):
+    # The base kernel died in the case: no TAP line, its "# case:" line and
+    # the report are the evidence.
+    st, out = bugs(tmp, BUGS_TAP, f'# case: {BUGS_CASE}\n', BUGS_BASE_CONSOLE)
+    if f'{BUGS_CASE} | fails (KASAN' not in out:
+        return 1, out + '\nthe case that began is not failed by its report'
+    return st, out
+
+
 def bugs_fixed(tmp):
     # A report on the base, every iteration passing with the series.
     st, out = bugs(tmp, BUGS_TAP, BUGS_TAP.replace('ok 3 ', 'not ok 3 '),
@@ -344,6 +373,9 @@ CASES = [
     ('bugs-compare: a case failing with the series', 'FAILED', bugs_series_fails),
     ('bugs-compare: a case of the baseline not run', 'FAILED', bugs_not_run),
     ('bugs-compare: a case the baseline does not know', 'FAILED', bugs_unknown_case),
+    ('bugs-compare: the report of another boot is no evidence', 'FAILED',
+     bugs_report_of_another_boot),
+    ('bugs-compare: the base died in the case, with a report', 'PASS', bugs_case_killed),
     ('bugs-compare: fails on the base, passes with the series', 'PASS', bugs_fixed),
     ('static: the benchmark module checked nowhere', 'FAILED', static_bench_unchecked),
     ('static: the Rust helpers checked nowhere', 'FAILED', static_helpers_unchecked),

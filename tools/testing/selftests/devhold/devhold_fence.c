@@ -11,47 +11,17 @@
  * vgem's, and with vgem gone that is a use-after-free.
  */
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <drm/drm.h>
-#include <drm/drm_mode.h>
 #include <drm/vgem_drm.h>
 #include <linux/dma-buf.h>
 
-static int open_vgem(void)
-{
-	struct dirent *de;
-	DIR *dir = opendir("/dev/dri");
-	int fd = -1;
-
-	while (dir && (de = readdir(dir))) {
-		struct drm_version v = {};
-		char name[16] = "", path[300];
-
-		if (strncmp(de->d_name, "card", 4))
-			continue;
-		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v.name = name;
-		v.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
-			break;
-		close(fd);
-		fd = -1;
-	}
-	if (dir)
-		closedir(dir);
-	return fd;
-}
+#include "devhold_drm_util.h"
 
 int main(void)
 {
@@ -61,7 +31,7 @@ int main(void)
 	struct dma_buf_export_sync_file sync = { .flags = DMA_BUF_SYNC_RW };
 	int fd, ret;
 
-	fd = open_vgem();
+	fd = open_card("vgem");
 	if (fd < 0) {
 		fprintf(stderr, "no vgem device\n");
 		return 1;

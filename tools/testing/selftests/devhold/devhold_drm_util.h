@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the devhold selftests' helper programs: find a DRM device by
+ * driver name, look up KMS properties.
+ */
+#ifndef DEVHOLD_DRM_UTIL_H
+#define DEVHOLD_DRM_UTIL_H
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
+
+/* Open the first /dev/dri/card* whose driver is @driver; -1 if none. */
+static inline int open_card(const char *driver)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/dev/dri");
+	int fd = -1;
+
+	while (dir && (de = readdir(dir))) {
+		struct drm_version v = {};
+		char name[32] = "", path[300];
+
+		if (strncmp(de->d_name, "card", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, driver))
+			break;
+		close(fd);
+		fd = -1;
+	}
+	if (dir)
+		closedir(dir);
+	return fd;
+}
+
+/* The id of property @name of KMS object @obj, and its value; 0 if none. */
+static inline uint32_t prop_id(int fd, uint32_t obj, uint32_t type,
+			       const char *name, uint64_t *value)
+{
+	struct drm_mode_obj_get_properties op = { .obj_id = obj, .obj_type = type };
+	uint32_t ids[64];
+	uint64_t vals[64];
+	uint32_t i;
+
+	if (ioctl(fd, DRM_IOCTL_MODE_OBJ_GETPROPERTIES, &op) || op.count_props > 64)
+		return 0;
+	op.props_ptr = (uintptr_t)ids;
+	op.prop_values_ptr = (uintptr_t)vals;
+	if (ioctl(fd, DRM_IOCTL_MODE_OBJ_GETPROPERTIES, &op))
+		return 0;
+	for (i = 0; i < op.count_props; i++) {
+		struct drm_mode_get_property p = { .prop_id = ids[i] };
+
+		if (ioctl(fd, DRM_IOCTL_MODE_GETPROPERTY, &p))
+			continue;
+		if (!strcmp(p.name, name)) {
+			if (value)
+				*value = vals[i];
+			return ids[i];
+		}
+	}
+	return 0;
+}
+
+#endif /* DEVHOLD_DRM_UTIL_H */

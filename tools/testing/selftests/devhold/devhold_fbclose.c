@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Close a DRM driver's fbdev device after the unbind, racing rmmod:
+ *
+ *   devhold_fbclose FBDEV UNBIND DEVICE MODULE
+ *
+ * Opens FBDEV (/dev/fbN of the driver's fbdev emulation), unbinds DEVICE by
+ * writing it to UNBIND (the driver's sysfs unbind file), then closes FBDEV
+ * while another thread unloads MODULE as soon as it can.  The fbdev release
+ * (fb_release(): the helper's fb_release callback, then put_fb_info())
+ * drops the driver module reference that the open took before it drops the
+ * fbdev client's reference to the DRM device, whose release then runs the
+ * driver's DRM-managed actions and reads its drm_driver and KMS funcs.  On
+ * 7.3 the unload can get in between.
+ *
+ * The window between the two is a few microseconds of the close; to make
+ * the unload land in it, the closing thread runs SCHED_IDLE on the CPU of a
+ * busy thread of normal policy, so that the scheduler preempts it at a tick
+ * and leaves it off the CPU for long (no delay in the kernel, nothing that
+ * could hide an ordering bug: the close and the unload are only stretched
+ * out in time).  The unloading thread runs on the other CPU and retries
+ * delete_module(O_NONBLOCK) while the module is in use.
+ *
+ * Prints "opened", "unbound", "closed" and "unload-held OK|in-use|<error>
+ * after N tries" for devhold_bugs.sh.  Needs two CPUs.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static atomic_int closed, hog_stop;
+static const char *module;
+static int unload_ret, unload_errno;
+static long tries;
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *hog(void *arg)
+{
+	pin(0);
+	while (!atomic_load(&hog_stop))
+		;
+	return NULL;
+}
+
+static void *unload(void *arg)
+{
+	pin(1);
+	for (;;) {
+		int done = atomic_load(&closed);
+
+		tries++;
+		unload_ret = syscall(SYS_delete_module, module, O_NONBLOCK);
+		unload_errno = errno;
+		/* Once the close returned, one more try must do. */
+		if (!unload_ret || done ||
+		    (unload_errno != EWOULDBLOCK && unload_errno != EBUSY))
+			break;
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct sched_param sp = {};
+	pthread_t h, u;
+	int fd, ufd;
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s FBDEV UNBIND DEVICE MODULE\n", argv[0]);
+		return 1;
+	}
+	module = argv[4];
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fprintf(stderr, "needs two CPUs\n");
+		return 1;
+	}
+	fd = open(argv[1], O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	printf("opened\n");
+	ufd = open(argv[2], O_WRONLY | O_CLOEXEC);
+	if (ufd < 0 || write(ufd, argv[3], strlen(argv[3])) < 0) {
+		perror(argv[2]);
+		return 1;
+	}
+	close(ufd);
+	printf("unbound\n");
+	fflush(stdout);
+
+	pin(0);
+	if (pthread_create(&h, NULL, hog, NULL) || pthread_create(&u, NULL, unload, NULL)) {
+		fprintf(stderr, "pthread_create failed\n");
+		return 1;
+	}
+	if (sched_setscheduler(0, SCHED_IDLE, &sp))
+		perror("SCHED_IDLE");
+	close(fd);
+	atomic_store(&closed, 1);
+	atomic_store(&hog_stop, 1);
+	pthread_join(h, NULL);
+	pthread_join(u, NULL);
+	printf("closed\n");
+	printf("unload-held %s after %ld tries\n", unload_ret == 0 ? "OK" :
+	       unload_errno == EWOULDBLOCK || unload_errno == EBUSY ? "in-use" :
+	       strerror(unload_errno), tries);
+	return 0;
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unload vkms while the worker of a nonblocking commit still holds the
+ * commit's state, and with it a reference to the device:
+ *
+ *   devhold_vkms [MAX_PIXELS]
+ *
+ * The worker of a nonblocking atomic commit drops the commit's state, and
+ * with it the device reference that the state holds, at its very end: after
+ * the driver's commit tail, and after signalling cleanup_done.  The module
+ * exit's drm_atomic_helper_shutdown() waits for the commit's hw_done and
+ * flip_done, not for that end.  vkms' commit tail flushes the composer work
+ * of the CRTC state that the commit replaces; with CRC capture on, that work
+ * composes each frame in software, and for a large mode takes long enough
+ * to keep the worker in the tail while rmmod goes through the exit.  No
+ * delay is added to the kernel: the composition is vkms' own work.
+ *
+ * Steps: a blocking modeset to the largest mode of at most MAX_PIXELS
+ * pixels (1920x1080 by default) with a full-screen primary plane; CRC
+ * capture on, until two CRCs were read (the composition time is the
+ * interval between them); CRC capture off, which lets the composition
+ * under way finish; a nonblocking commit that switches the CRTC off, so
+ * that its worker flushes that composition; close the device; unload vkms.
+ *
+ * Prints one line per step for devhold_bugs.sh: "composing N ms",
+ * "committed", "closed", "unload-held OK|in-use|<error> N ms".  On 7.3 the
+ * unload returns while the worker still flushes; it then runs vkms' freed
+ * code.  When vkms' exit waits for its devices, the unload returns once the
+ * worker has put the state.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+#include <drm/drm_fourcc.h>
+
+#include "devhold_drm_util.h"
+
+/* The value of a primary plane's "type" property (enum drm_plane_type). */
+#define PLANE_TYPE_PRIMARY 1
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "%s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+struct atomic_req {
+	uint32_t objs[4], counts[4], props[16];
+	uint64_t vals[16];
+	unsigned int nobj, nprop;
+};
+
+static void add(struct atomic_req *r, uint32_t obj, uint32_t prop, uint64_t val)
+{
+	if (!r->nobj || r->objs[r->nobj - 1] != obj) {
+		r->objs[r->nobj] = obj;
+		r->counts[r->nobj++] = 0;
+	}
+	r->counts[r->nobj - 1]++;
+	r->props[r->nprop] = prop;
+	r->vals[r->nprop++] = val;
+}
+
+static int commit(int fd, struct atomic_req *r, uint32_t flags)
+{
+	struct drm_mode_atomic a = {
+		.flags = flags,
+		.count_objs = r->nobj,
+		.objs_ptr = (uintptr_t)r->objs,
+		.count_props_ptr = (uintptr_t)r->counts,
+		.props_ptr = (uintptr_t)r->props,
+		.prop_values_ptr = (uintptr_t)r->vals,
+	};
+
+	return ioctl(fd, DRM_IOCTL_MODE_ATOMIC, &a);
+}
+
+/* The primary plane of the CRTC of index 0. */
+static uint32_t primary_plane(int fd)
+{
+	struct drm_mode_get_plane_res pr = {};
+	uint32_t ids[32], i;
+	uint64_t type;
+
+	if (ioctl(fd, DRM_IOCTL_MODE_GETPLANERESOURCES, &pr) || pr.count_planes > 32)
+		return 0;
+	pr.plane_id_ptr = (uintptr_t)ids;
+	if (ioctl(fd, DRM_IOCTL_MODE_GETPLANERESOURCES, &pr))
+		return 0;
+	for (i = 0; i < pr.count_planes; i++) {
+		struct drm_mode_get_plane p = { .plane_id = ids[i] };
+
+		if (ioctl(fd, DRM_IOCTL_MODE_GETPLANE, &p) || !(p.possible_crtcs & 1))
+			continue;
+		if (prop_id(fd, ids[i], DRM_MODE_OBJECT_PLANE, "type", &type) &&
+		    type == PLANE_TYPE_PRIMARY)
+			return ids[i];
+	}
+	return 0;
+}
+
+/* A connected connector and its largest mode of at most @max pixels. */
+static uint32_t connector_mode(int fd, unsigned long max, struct drm_mode_modeinfo *mode)
+{
+	struct drm_mode_card_res res = {};
+	uint32_t conns[16], i, j;
+
+	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res) || res.count_connectors > 16)
+		return 0;
+	res.connector_id_ptr = (uintptr_t)conns;
+	res.count_crtcs = res.count_encoders = res.count_fbs = 0;
+	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res))
+		return 0;
+	for (i = 0; i < res.count_connectors; i++) {
+		struct drm_mode_get_connector c = { .connector_id = conns[i] };
+		struct drm_mode_modeinfo modes[128];
+		unsigned long best = 0;
+
+		if (ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, &c) || c.connection != 1 ||
+		    !c.count_modes || c.count_modes > 128)
+			continue;
+		c.modes_ptr = (uintptr_t)modes;
+		c.count_props = c.count_encoders = 0;
+		if (ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, &c))
+			continue;
+		for (j = 0; j < c.count_modes; j++) {
+			unsigned long px = (unsigned long)modes[j].hdisplay * modes[j].vdisplay;
+
+			if (px <= max && px > best) {
+				best = px;
+				*mode = modes[j];
+			}
+		}
+		if (best)
+			return conns[i];
+	}
+	return 0;
+}
+
+static uint32_t crtc0(int fd)
+{
+	struct drm_mode_card_res res = {};
+	uint32_t crtcs[16];
+
+	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res) || !res.count_crtcs ||
+	    res.count_crtcs > 16)
+		return 0;
+	res.crtc_id_ptr = (uintptr_t)crtcs;
+	res.count_connectors = res.count_encoders = res.count_fbs = 0;
+	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res))
+		return 0;
+	return crtcs[0];
+}
+
+/* Read one CRC line ("frame crc") from the CRC data file. */
+static int read_crc(int fd)
+{
+	char line[64];
+	ssize_t n = read(fd, line, sizeof(line));
+
+	return n > 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long max = argc > 1 ? strtoul(argv[1], NULL, 0) : 1920UL * 1080;
+	struct drm_mode_create_dumb dumb = { .bpp = 32 };
+	struct drm_mode_fb_cmd2 fb = { .pixel_format = DRM_FORMAT_XRGB8888 };
+	struct drm_mode_create_blob blob = {};
+	struct drm_mode_modeinfo mode;
+	struct atomic_req on = {}, off = {};
+	uint32_t conn, crtc, plane;
+	char path[128];
+	struct stat st;
+	long t0, t1;
+	int fd, ctl, data, ret;
+
+	fd = open_card("vkms");
+	if (fd < 0) {
+		fprintf(stderr, "no vkms device\n");
+		return 1;
+	}
+	if (ioctl(fd, DRM_IOCTL_SET_CLIENT_CAP,
+		  &(struct drm_set_client_cap){ DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1 }) ||
+	    ioctl(fd, DRM_IOCTL_SET_CLIENT_CAP,
+		  &(struct drm_set_client_cap){ DRM_CLIENT_CAP_ATOMIC, 1 }))
+		return die("DRM_IOCTL_SET_CLIENT_CAP");
+	conn = connector_mode(fd, max, &mode);
+	crtc = crtc0(fd);
+	plane = primary_plane(fd);
+	if (!conn || !crtc || !plane) {
+		fprintf(stderr, "no connector with a mode, CRTC or primary plane\n");
+		return 1;
+	}
+	dumb.width = mode.hdisplay;
+	dumb.height = mode.vdisplay;
+	if (ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb))
+		return die("DRM_IOCTL_MODE_CREATE_DUMB");
+	fb.width = dumb.width;
+	fb.height = dumb.height;
+	fb.handles[0] = dumb.handle;
+	fb.pitches[0] = dumb.pitch;
+	if (ioctl(fd, DRM_IOCTL_MODE_ADDFB2, &fb))
+		return die("DRM_IOCTL_MODE_ADDFB2");
+	blob.data = (uintptr_t)&mode;
+	blob.length = sizeof(mode);
+	if (ioctl(fd, DRM_IOCTL_MODE_CREATEPROPBLOB, &blob))
+		return die("DRM_IOCTL_MODE_CREATEPROPBLOB");
+
+	add(&on, conn, prop_id(fd, conn, DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL), crtc);
+	add(&on, crtc, prop_id(fd, crtc, DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL), blob.blob_id);
+	add(&on, crtc, prop_id(fd, crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL), 1);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "FB_ID", NULL), fb.fb_id);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_ID", NULL), crtc);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_X", NULL), 0);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_Y", NULL), 0);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_W", NULL),
+	    (uint64_t)dumb.width << 16);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_H", NULL),
+	    (uint64_t)dumb.height << 16);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_X", NULL), 0);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_Y", NULL), 0);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_W", NULL), dumb.width);
+	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_H", NULL), dumb.height);
+	if (commit(fd, &on, DRM_MODE_ATOMIC_ALLOW_MODESET))
+		return die("modeset");
+
+	/* CRC capture: each vblank queues a composition of the frame. */
+	if (fstat(fd, &st))
+		return die("fstat");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/crtc-0/crc/control",
+		 minor(st.st_rdev));
+	ctl = open(path, O_WRONLY);
+	if (ctl < 0 || write(ctl, "auto", 4) != 4)
+		return die(path);
+	close(ctl);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/crtc-0/crc/data",
+		 minor(st.st_rdev));
+	data = open(path, O_RDONLY);
+	if (data < 0 || read_crc(data))
+		return die(path);
+	t0 = now_ms();
+	if (read_crc(data))
+		return die(path);
+	t1 = now_ms();
+	printf("composing %ldx%ld: %ld ms\n", (long)dumb.width, (long)dumb.height, t1 - t0);
+	/* Capture off: the composition under way (and one queued) still runs. */
+	close(data);
+
+	add(&off, crtc, prop_id(fd, crtc, DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL), 0);
+	if (commit(fd, &off, DRM_MODE_ATOMIC_NONBLOCK | DRM_MODE_ATOMIC_ALLOW_MODESET))
+		return die("nonblocking commit");
+	printf("committed\n");
+	close(fd);
+	printf("closed\n");
+	fflush(stdout);
+
+	/* As rmmod does: "in use" is EWOULDBLOCK with O_NONBLOCK. */
+	t0 = now_ms();
+	ret = syscall(SYS_delete_module, "vkms", O_NONBLOCK);
+	t1 = now_ms();
+	printf("unload-held %s %ld ms\n", ret == 0 ? "OK" :
+	       errno == EWOULDBLOCK || errno == EBUSY ? "in-use" : strerror(errno), t1 - t0);
+	return 0;
+}
