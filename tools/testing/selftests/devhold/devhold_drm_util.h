@@ -8,7 +8,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -47,18 +46,18 @@ static inline int open_card(const char *driver)
 }
 
 /* The id of property @name of KMS object @obj, and its value; 0 if none. */
-static inline uint32_t prop_id(int fd, uint32_t obj, uint32_t type,
-			       const char *name, uint64_t *value)
+static inline __u32 prop_id(int fd, __u32 obj, __u32 type,
+			    const char *name, __u64 *value)
 {
 	struct drm_mode_obj_get_properties op = { .obj_id = obj, .obj_type = type };
-	uint32_t ids[64];
-	uint64_t vals[64];
-	uint32_t i;
+	__u32 ids[64];
+	__u64 vals[64];
+	__u32 i;
 
 	if (ioctl(fd, DRM_IOCTL_MODE_OBJ_GETPROPERTIES, &op) || op.count_props > 64)
 		return 0;
-	op.props_ptr = (uintptr_t)ids;
-	op.prop_values_ptr = (uintptr_t)vals;
+	op.props_ptr = (unsigned long)ids;
+	op.prop_values_ptr = (unsigned long)vals;
 	if (ioctl(fd, DRM_IOCTL_MODE_OBJ_GETPROPERTIES, &op))
 		return 0;
 	for (i = 0; i < op.count_props; i++) {

@@ -58,12 +58,12 @@ static int die(const char *what)
 }
 
 struct atomic_req {
-	uint32_t objs[4], counts[4], props[16];
-	uint64_t vals[16];
+	__u32 objs[4], counts[4], props[16];
+	__u64 vals[16];
 	unsigned int nobj, nprop;
 };
 
-static void add(struct atomic_req *r, uint32_t obj, uint32_t prop, uint64_t val)
+static void add(struct atomic_req *r, __u32 obj, __u32 prop, __u64 val)
 {
 	if (!r->nobj || r->objs[r->nobj - 1] != obj) {
 		r->objs[r->nobj] = obj;
@@ -74,30 +74,30 @@ static void add(struct atomic_req *r, uint32_t obj, uint32_t prop, uint64_t val)
 	r->vals[r->nprop++] = val;
 }
 
-static int commit(int fd, struct atomic_req *r, uint32_t flags)
+static int commit(int fd, struct atomic_req *r, __u32 flags)
 {
 	struct drm_mode_atomic a = {
 		.flags = flags,
 		.count_objs = r->nobj,
-		.objs_ptr = (uintptr_t)r->objs,
-		.count_props_ptr = (uintptr_t)r->counts,
-		.props_ptr = (uintptr_t)r->props,
-		.prop_values_ptr = (uintptr_t)r->vals,
+		.objs_ptr = (unsigned long)r->objs,
+		.count_props_ptr = (unsigned long)r->counts,
+		.props_ptr = (unsigned long)r->props,
+		.prop_values_ptr = (unsigned long)r->vals,
 	};
 
 	return ioctl(fd, DRM_IOCTL_MODE_ATOMIC, &a);
 }
 
 /* The primary plane of the CRTC of index 0. */
-static uint32_t primary_plane(int fd)
+static __u32 primary_plane(int fd)
 {
 	struct drm_mode_get_plane_res pr = {};
-	uint32_t ids[32], i;
-	uint64_t type;
+	__u32 ids[32], i;
+	__u64 type;
 
 	if (ioctl(fd, DRM_IOCTL_MODE_GETPLANERESOURCES, &pr) || pr.count_planes > 32)
 		return 0;
-	pr.plane_id_ptr = (uintptr_t)ids;
+	pr.plane_id_ptr = (unsigned long)ids;
 	if (ioctl(fd, DRM_IOCTL_MODE_GETPLANERESOURCES, &pr))
 		return 0;
 	for (i = 0; i < pr.count_planes; i++) {
@@ -113,15 +113,17 @@ static uint32_t primary_plane(int fd)
 }
 
 /* A connected connector and its largest mode of at most @max pixels. */
-static uint32_t connector_mode(int fd, unsigned long max, struct drm_mode_modeinfo *mode)
+static __u32 connector_mode(int fd, unsigned long max, struct drm_mode_modeinfo *mode)
 {
 	struct drm_mode_card_res res = {};
-	uint32_t conns[16], i, j;
+	__u32 conns[16], i, j;
 
 	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res) || res.count_connectors > 16)
 		return 0;
-	res.connector_id_ptr = (uintptr_t)conns;
-	res.count_crtcs = res.count_encoders = res.count_fbs = 0;
+	res.connector_id_ptr = (unsigned long)conns;
+	res.count_crtcs = 0;
+	res.count_encoders = 0;
+	res.count_fbs = 0;
 	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res))
 		return 0;
 	for (i = 0; i < res.count_connectors; i++) {
@@ -132,8 +134,9 @@ static uint32_t connector_mode(int fd, unsigned long max, struct drm_mode_modein
 		if (ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, &c) || c.connection != 1 ||
 		    !c.count_modes || c.count_modes > 128)
 			continue;
-		c.modes_ptr = (uintptr_t)modes;
-		c.count_props = c.count_encoders = 0;
+		c.modes_ptr = (unsigned long)modes;
+		c.count_props = 0;
+		c.count_encoders = 0;
 		if (ioctl(fd, DRM_IOCTL_MODE_GETCONNECTOR, &c))
 			continue;
 		for (j = 0; j < c.count_modes; j++) {
@@ -150,16 +153,18 @@ static uint32_t connector_mode(int fd, unsigned long max, struct drm_mode_modein
 	return 0;
 }
 
-static uint32_t crtc0(int fd)
+static __u32 crtc0(int fd)
 {
 	struct drm_mode_card_res res = {};
-	uint32_t crtcs[16];
+	__u32 crtcs[16];
 
 	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res) || !res.count_crtcs ||
 	    res.count_crtcs > 16)
 		return 0;
-	res.crtc_id_ptr = (uintptr_t)crtcs;
-	res.count_connectors = res.count_encoders = res.count_fbs = 0;
+	res.crtc_id_ptr = (unsigned long)crtcs;
+	res.count_connectors = 0;
+	res.count_encoders = 0;
+	res.count_fbs = 0;
 	if (ioctl(fd, DRM_IOCTL_MODE_GETRESOURCES, &res))
 		return 0;
 	return crtcs[0];
@@ -182,7 +187,7 @@ int main(int argc, char **argv)
 	struct drm_mode_create_blob blob = {};
 	struct drm_mode_modeinfo mode;
 	struct atomic_req on = {}, off = {};
-	uint32_t conn, crtc, plane;
+	__u32 conn, crtc, plane;
 	char path[128];
 	struct stat st;
 	long t0, t1;
@@ -215,7 +220,7 @@ int main(int argc, char **argv)
 	fb.pitches[0] = dumb.pitch;
 	if (ioctl(fd, DRM_IOCTL_MODE_ADDFB2, &fb))
 		return die("DRM_IOCTL_MODE_ADDFB2");
-	blob.data = (uintptr_t)&mode;
+	blob.data = (unsigned long)&mode;
 	blob.length = sizeof(mode);
 	if (ioctl(fd, DRM_IOCTL_MODE_CREATEPROPBLOB, &blob))
 		return die("DRM_IOCTL_MODE_CREATEPROPBLOB");
@@ -228,9 +233,9 @@ int main(int argc, char **argv)
 	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_X", NULL), 0);
 	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_Y", NULL), 0);
 	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_W", NULL),
-	    (uint64_t)dumb.width << 16);
+	    (__u64)dumb.width << 16);
 	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "SRC_H", NULL),
-	    (uint64_t)dumb.height << 16);
+	    (__u64)dumb.height << 16);
 	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_X", NULL), 0);
 	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_Y", NULL), 0);
 	add(&on, plane, prop_id(fd, plane, DRM_MODE_OBJECT_PLANE, "CRTC_W", NULL), dumb.width);
