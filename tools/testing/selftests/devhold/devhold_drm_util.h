@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the devhold selftests' helper programs: find a DRM device by
- * driver name, look up KMS properties.
+ * driver name, look up KMS properties, see whether a thread sleeps in an
+ * idle wait.
  */
 #ifndef DEVHOLD_DRM_UTIL_H
 #define DEVHOLD_DRM_UTIL_H
@@ -72,6 +73,26 @@ static inline __u32 prop_id(int fd, __u32 obj, __u32 type,
 		}
 	}
 	return 0;
+}
+
+/* The state letter of thread @tid of this process ("R", "S", "I"...). */
+static inline char thread_state(pid_t tid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 #endif /* DEVHOLD_DRM_UTIL_H */

@@ -21,8 +21,13 @@
  * out in time).  The unloading thread runs on the other CPU and retries
  * delete_module(O_NONBLOCK) while the module is in use.
  *
- * Prints "opened", "unbound", "closed" and "unload-held OK|in-use|<error>
- * after N tries" for devhold_bugs.sh.  Needs two CPUs.
+ * Prints "opened", "unbound", "closed", "unload-held OK|in-use|<error>
+ * after N tries" and "unload began in the close: yes|no" for
+ * devhold_bugs.sh: whether the delete_module() call that unloaded MODULE
+ * began before close() returned, that is whether the unload raced the
+ * release (a run in which it did not proves nothing), and "unload waited:
+ * yes|no": whether the busy thread saw the unloading one asleep in an idle
+ * wait (state "I": drm_module_wait()'s, in rmmod).  Needs two CPUs.
  */
 
 #define _GNU_SOURCE
@@ -36,9 +41,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static atomic_int closed, hog_stop;
+#include "devhold_drm_util.h"
+
+static atomic_int closed, hog_stop, unload_tid, waited;
 static const char *module;
-static int unload_ret, unload_errno;
+static int unload_ret, unload_errno, began_in_close;
 static long tries;
 
 static void pin(int cpu)
@@ -53,20 +60,24 @@ static void pin(int cpu)
 static void *hog(void *arg)
 {
 	pin(0);
+	/* Busy, and watching whether the unload sleeps in an idle wait. */
 	while (!atomic_load(&hog_stop))
-		;
+		if (atomic_load(&unload_tid) && thread_state(atomic_load(&unload_tid)) == 'I')
+			atomic_store(&waited, 1);
 	return NULL;
 }
 
 static void *unload(void *arg)
 {
 	pin(1);
+	atomic_store(&unload_tid, syscall(SYS_gettid));
 	for (;;) {
 		int done = atomic_load(&closed);
 
 		tries++;
 		unload_ret = syscall(SYS_delete_module, module, O_NONBLOCK);
 		unload_errno = errno;
+		began_in_close = !done;
 		/* Once the close returned, one more try must do. */
 		if (!unload_ret || done ||
 		    (unload_errno != EWOULDBLOCK && unload_errno != EBUSY))
@@ -121,5 +132,7 @@ int main(int argc, char **argv)
 	printf("unload-held %s after %ld tries\n", unload_ret == 0 ? "OK" :
 	       unload_errno == EWOULDBLOCK || unload_errno == EBUSY ? "in-use" :
 	       strerror(unload_errno), tries);
+	printf("unload began in the close: %s\n", !unload_ret && began_in_close ? "yes" : "no");
+	printf("unload waited: %s\n", atomic_load(&waited) ? "yes" : "no");
 	return 0;
 }

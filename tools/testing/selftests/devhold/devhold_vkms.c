@@ -22,14 +22,20 @@
  * under way finish; a nonblocking commit that switches the CRTC off, so
  * that its worker flushes that composition; close the device; unload vkms.
  *
- * Prints one line per step for devhold_bugs.sh: "composing N ms",
- * "committed", "closed", "unload-held OK|in-use|<error> N ms".  On 7.3 the
- * unload returns while the worker still flushes; it then runs vkms' freed
- * code.  When vkms' exit waits for its devices, the unload returns once the
- * worker has put the state.
+ * Prints one line per step for devhold_bugs.sh: "composing WxH: N ms",
+ * "committed", "closed", "unload-held OK|in-use|<error> after N ms", and
+ * "unload waited: yes|no": whether the unloading thread was seen asleep in
+ * an idle wait (state "I", which in rmmod is drm_module_wait()'s), that is
+ * whether the unload overlapped the worker.  On 7.3 the unload returns
+ * while the worker still flushes, which then runs vkms' freed code.  When
+ * vkms' exit waits for its devices, the unload waits until the worker has
+ * put the state, and "waited" says so: a run in which the worker was done
+ * before the unload proves nothing.
  */
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,6 +55,19 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static atomic_int unloaded, unload_tid;
+static int unload_ret, unload_errno;
+
+/* As rmmod does: "in use" is EWOULDBLOCK with O_NONBLOCK. */
+static void *unload(void *arg)
+{
+	atomic_store(&unload_tid, syscall(SYS_gettid));
+	unload_ret = syscall(SYS_delete_module, "vkms", O_NONBLOCK);
+	unload_errno = errno;
+	atomic_store(&unloaded, 1);
+	return NULL;
 }
 
 static int die(const char *what)
@@ -191,7 +210,8 @@ int main(int argc, char **argv)
 	char path[128];
 	struct stat st;
 	long t0, t1;
-	int fd, ctl, data, ret;
+	int fd, ctl, data, waited = 0;
+	pthread_t u;
 
 	fd = open_card("vkms");
 	if (fd < 0) {
@@ -273,11 +293,22 @@ int main(int argc, char **argv)
 	printf("closed\n");
 	fflush(stdout);
 
-	/* As rmmod does: "in use" is EWOULDBLOCK with O_NONBLOCK. */
 	t0 = now_ms();
-	ret = syscall(SYS_delete_module, "vkms", O_NONBLOCK);
+	if (pthread_create(&u, NULL, unload, NULL)) {
+		fprintf(stderr, "pthread_create failed\n");
+		return 1;
+	}
+	/* Watch the unload until it returns (every ms): does it wait? */
+	while (!atomic_load(&unloaded)) {
+		if (atomic_load(&unload_tid) && thread_state(atomic_load(&unload_tid)) == 'I')
+			waited = 1;
+		usleep(1000);
+	}
+	pthread_join(u, NULL);
 	t1 = now_ms();
-	printf("unload-held %s %ld ms\n", ret == 0 ? "OK" :
-	       errno == EWOULDBLOCK || errno == EBUSY ? "in-use" : strerror(errno), t1 - t0);
+	printf("unload-held %s after %ld ms\n", unload_ret == 0 ? "OK" :
+	       unload_errno == EWOULDBLOCK || unload_errno == EBUSY ? "in-use" :
+	       strerror(unload_errno), t1 - t0);
+	printf("unload waited: %s\n", waited ? "yes" : "no");
 	return 0;
 }
