@@ -35,4 +35,10 @@ MUTANTS = [
      '\tflush_workqueue(drm_gpuvm_free_wq);\n',
      '\tflush_workqueue(drm_gpuvm_free_wq);\n'
      '\tflush_workqueue(drm_gpuvm_free_wq);\n'),
+    # The flag is taken from a driver whose exit does not wait: its
+    # vm_free would run from the worker after rmmod.
+    ('deferred-ignores-wait',
+     ['drm_test_gpuvm_deferred_needs_wait'],
+     '\t    drm_WARN(drm, !drm_dev_module_waits(drm),\n',
+     '\t    drm_WARN(drm, false,\n'),
 ]

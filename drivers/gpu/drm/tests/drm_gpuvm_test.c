@@ -4,9 +4,11 @@
  * DRM_GPUVM_DEFERRED_FREE is freed from a worker, so that its final
  * drm_gpuvm_put() may come from atomic context, while it holds its device
  * and not the driver module, whose unload waits for the device; other VMs
- * are still freed by the put itself; drm_gpuvm_flush_deferred() waits for
- * the VMs put before it, and only for those; the deferred vm_bo cleanup
- * with its zombies, one reservation lock per batch.
+ * are still freed by the put itself, as are those of a driver whose exit
+ * does not wait, which the flag would leave to run after rmmod (it WARNs);
+ * drm_gpuvm_flush_deferred() waits for the VMs put before it, and only for
+ * those; the deferred vm_bo cleanup with its zombies, one reservation lock
+ * per batch.
  */
 
 #include <kunit/test.h>
@@ -139,7 +141,7 @@ static void drm_gpuvm_test_module_exit(void *owner)
 }
 
 static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
-						   enum module_state state)
+						   enum module_state state, bool waits)
 {
 	struct drm_gpuvm_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	struct drm_gpuvm_test_dev *d;
@@ -154,7 +156,7 @@ static struct drm_gpuvm_test *drm_gpuvm_test_setup(struct kunit *test,
 	init_completion(&t->flushed);
 	init_completion(&t->exited);
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_gpuvm_test_driver,
-						  state, true);
+						  state, waits);
 	/* Before it goes, the stand-in module's exit waits for its devices. */
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_gpuvm_test_module_exit,
 							   t->driver->fops->owner));
@@ -197,7 +199,7 @@ drm_gpuvm_test_vm_init(struct kunit *test, struct drm_gpuvm_test *t,
  */
 static void drm_test_gpuvm_put_atomic(struct kunit *test)
 {
-	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, true);
 	static DEFINE_SPINLOCK(lock);
 	struct drm_gpuvm_test_vm *vm;
 	unsigned long flags;
@@ -224,12 +226,36 @@ static void drm_test_gpuvm_put_atomic(struct kunit *test)
  */
 static void drm_test_gpuvm_put_frees_at_once(struct kunit *test)
 {
-	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, true);
 	struct drm_gpuvm_test_vm *vm;
 
 	vm = drm_gpuvm_test_vm_init(test, t, 0);
 	drm_gpuvm_put(&vm->base);
 	KUNIT_EXPECT_TRUE(test, completion_done(&t->vm_freed));
+	KUNIT_EXPECT_PTR_EQ(test, t->freed_by, current);
+
+	drm_kunit_helper_free_device(test, t->parent);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&t->released, WAIT));
+}
+
+/*
+ * The worker's vm_free would run after rmmod of a driver whose module exit
+ * does not wait for its devices: drm_gpuvm_init() WARNs about the flag in
+ * such a driver and ignores it, and the final put frees the VM itself.
+ */
+static void drm_test_gpuvm_deferred_needs_wait(struct kunit *test)
+{
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, false);
+	struct drm_gpuvm_test_vm *vm;
+
+	kunit_warning_suppress(test) {
+		vm = drm_gpuvm_test_vm_init(test, t, DRM_GPUVM_DEFERRED_FREE);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_FALSE(test, vm->base.flags & DRM_GPUVM_DEFERRED_FREE);
+	drm_gpuvm_put(&vm->base);
+	KUNIT_EXPECT_TRUE_MSG(test, completion_done(&t->vm_freed),
+			      "the VM of a driver that does not wait was left to the worker");
 	KUNIT_EXPECT_PTR_EQ(test, t->freed_by, current);
 
 	drm_kunit_helper_free_device(test, t->parent);
@@ -245,7 +271,7 @@ static void drm_test_gpuvm_put_frees_at_once(struct kunit *test)
  */
 static void drm_test_gpuvm_free_order(struct kunit *test)
 {
-	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, true);
 	struct drm_gpuvm_test_vm *vm;
 	unsigned int refs;
 
@@ -342,7 +368,7 @@ static struct drm_gpuvm_bo *drm_gpuvm_test_extobj(struct kunit *test,
  */
 static void drm_test_gpuvm_bo_deferred_cleanup(struct kunit *test)
 {
-	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, true);
 	struct drm_gpuvm_bo *vm_bo, *prealloc;
 	struct drm_gpuvm_test_vm *vm;
 	struct drm_gem_object *obj;
@@ -407,7 +433,7 @@ static void drm_test_gpuvm_bo_deferred_cleanup(struct kunit *test)
  */
 static void drm_test_gpuvm_bo_deferred_batch(struct kunit *test)
 {
-	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, true);
 	struct drm_gpuvm_bo *vm_bo[3];
 	struct drm_gpuvm_test_vm *vm;
 	struct drm_gpuvm *gpuvm;
@@ -484,7 +510,7 @@ static void drm_gpuvm_test_ungate(void *data)
  */
 static void drm_test_gpuvm_flush_blocks(struct kunit *test)
 {
-	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, true);
 	struct drm_gpuvm_test_vm *a;
 
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_gpuvm_test_ungate, t));
@@ -512,7 +538,7 @@ static void drm_test_gpuvm_flush_blocks(struct kunit *test)
  */
 static void drm_test_gpuvm_flush_not_starved(struct kunit *test)
 {
-	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_gpuvm_test *t = drm_gpuvm_test_setup(test, MODULE_STATE_LIVE, true);
 	struct drm_gpuvm_test_vm *a, *b;
 
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_gpuvm_test_ungate, t));
@@ -541,6 +567,7 @@ static void drm_test_gpuvm_flush_not_starved(struct kunit *test)
 static struct kunit_case drm_gpuvm_tests[] = {
 	KUNIT_CASE(drm_test_gpuvm_put_atomic),
 	KUNIT_CASE(drm_test_gpuvm_put_frees_at_once),
+	KUNIT_CASE(drm_test_gpuvm_deferred_needs_wait),
 	KUNIT_CASE(drm_test_gpuvm_free_order),
 	KUNIT_CASE(drm_test_gpuvm_bo_deferred_cleanup),
 	KUNIT_CASE(drm_test_gpuvm_bo_deferred_batch),
