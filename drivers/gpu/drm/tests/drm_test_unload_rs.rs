@@ -180,17 +180,17 @@ impl ModuleGuard for Guard {
     ///
     /// As [`ModuleGuard::new`]: called only by `module_driver!`, which keeps the guard until
     /// after the driver is unregistered.
-    unsafe fn new(module: &'static ThisModule) -> Self {
+    unsafe fn new(module: &'static ThisModule) -> Result<Self> {
         if module_parameters::nowait.value() {
             pr_warn!("nowait: the module exit does not wait for its devices\n");
-            return Self { _wait: None };
+            return Ok(Self { _wait: None });
         }
-        Self {
+        Ok(Self {
             // SAFETY: As this function's own contract: the guard that keeps the `ModuleWait` is
             // made by `module_driver!` in this module's init and dropped after its driver is
             // unregistered.
-            _wait: Some(unsafe { drm::ModuleWait::new(module) }),
-        }
+            _wait: Some(unsafe { drm::ModuleWait::new(module) }?),
+        })
     }
 }
 
