@@ -8,8 +8,17 @@
 #   xe_module_load, core_hotunplug (IGT_FORCE_DRIVER=xe),
 #   xe_exec_system_allocator and, with two GPUs, xe_multigpu_svm;
 #   peer_pagemap: while an SVM workload on GPU 0 uses GPU 1's memory as its
-#   preferred location (a foreign drm_pagemap reference), GPU 1 is unbound
-#   and xe is unloaded; the unload must wait for the reference, not crash.
+#   preferred location (a foreign drm_pagemap reference), GPU 1 is unbound;
+#   once the workload is gone (its files pin xe until then), xe is unloaded.
+#   Neither may crash.  This does not show the unload waiting for a foreign
+#   reference: the workload's references go with its files, before the
+#   unload can begin.  The VM harness shows that wait with a real module
+#   (devhold_drm.sh: a drm_dev_hold() held by another module).
+#
+# Not covered here, and not shown anywhere without the hardware: the xe
+# fixes of the devcoredump work (a dump with devcoredump disabled, a dump
+# during the unbind), of the CSC error work and of the OA fence work
+# (close an OA stream with a configuration pending, then rmmod).
 #
 # Run as root on the machine with the GPUs, with the series' kernel booted
 # and KASAN/lockdep on if possible:  ./devhold_xe_hw.sh
