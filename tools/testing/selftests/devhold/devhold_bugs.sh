@@ -27,7 +27,7 @@
 #  fbdev client's device reference (devhold_fbclose.c): unbind the device
 #  with its /dev/fbN open, then close it while rmmod retries.  On 7.3 the
 #  device's release can run after bochs is gone; with the series bochs'
-#  exit (drm_module_pci_driver()) waits for it.
+#  exit (drm_module_pci_driver_if_modeset()) waits for it.
 #
 # Usage: devhold_bugs.sh [ITERATIONS [CASE...]] (2 iterations of every
 # case by default).
