@@ -2,8 +2,9 @@
 /*
  * KUnit tests for the drm_pagemap provider hold: the hold drm_pagemap_init()
  * and drm_pagemap_reinit() take on the provider drm_device (and not on the
- * module owning its driver, whose exit waits for the device), and its
- * deferred release.
+ * module owning its driver when its exit waits for the device; on the
+ * module too when it does not, which is refused while that module is
+ * going or in its init), and its deferred release.
  *
  * Each provider has device-private memory made in software, the way
  * lib/test_hmm.c makes it: struct pages for a free physical address range
@@ -199,7 +200,8 @@ static void drm_pagemap_test_module_exit(void *owner)
 }
 
 static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
-						       enum module_state state)
+						       enum module_state state,
+						       bool waits)
 {
 	struct drm_pagemap_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	struct drm_pagemap_test_dev *d;
@@ -208,7 +210,7 @@ static struct drm_pagemap_test *drm_pagemap_test_setup(struct kunit *test,
 	init_completion(&t->released);
 	/* The provider driver, owned by a stand-in module in @state. */
 	t->driver = drm_kunit_helper_owned_driver(test, &drm_pagemap_test_driver,
-						  state, true);
+						  state, waits);
 	/* Before it goes, the stand-in module's exit waits for its devices. */
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, drm_pagemap_test_module_exit,
 							   t->driver->fops->owner));
@@ -241,7 +243,7 @@ static int drm_pagemap_test_init(struct drm_pagemap_test *t)
 /* The provider's device is held, and its module not pinned, until the release. */
 static void drm_pagemap_test_pin_and_release(struct kunit *test)
 {
-	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE, true);
 	unsigned int refs = kref_read(&t->drm->ref);
 
 	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
@@ -265,7 +267,7 @@ static void drm_pagemap_test_pin_and_release(struct kunit *test)
  */
 static void drm_pagemap_test_release_atomic(struct kunit *test)
 {
-	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE, true);
 	static DEFINE_SPINLOCK(lock);
 	unsigned long flags;
 
@@ -288,7 +290,7 @@ static void drm_pagemap_test_release_atomic(struct kunit *test)
  */
 static void drm_pagemap_test_going_provider(struct kunit *test)
 {
-	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_GOING);
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_GOING, true);
 	unsigned int refs = kref_read(&t->drm->ref);
 
 	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
@@ -302,6 +304,54 @@ static void drm_pagemap_test_going_provider(struct kunit *test)
 }
 
 /*
+ * A provider module whose exit does not wait for its devices: the pagemap
+ * pins the module with the device, until its release is done.
+ */
+static void drm_pagemap_test_nowait_pins_module(struct kunit *test)
+{
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE, false);
+	unsigned int refs = kref_read(&t->drm->ref);
+
+	KUNIT_ASSERT_EQ(test, 0, drm_pagemap_test_init(t));
+	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs + 1);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 1);
+	drm_pagemap_put(&t->dpagemap);
+	KUNIT_EXPECT_EQ(test, t->destroyed, 1);
+	devhold_flush();
+	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+}
+
+/*
+ * A provider module that does not wait cannot be pinned while it is going
+ * (-ENODEV) or still in its init (-EBUSY): the init fails, and neither the
+ * device nor the module keeps a reference.
+ */
+static void drm_pagemap_test_nowait_refused(struct kunit *test,
+					    enum module_state state, int err)
+{
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, state, false);
+	unsigned int refs = kref_read(&t->drm->ref);
+
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_init(t), err);
+	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
+	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
+	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);
+	/* A failed init leaves nothing to put; the cleanup must not try. */
+	refcount_set(&t->dpagemap.ref.refcount, 0);
+}
+
+static void drm_pagemap_test_nowait_going(struct kunit *test)
+{
+	drm_pagemap_test_nowait_refused(test, MODULE_STATE_GOING, -ENODEV);
+}
+
+static void drm_pagemap_test_nowait_coming(struct kunit *test)
+{
+	drm_pagemap_test_nowait_refused(test, MODULE_STATE_COMING, -EBUSY);
+}
+
+/*
  * A foreign holder (another device's VM whose preferred location is this
  * pagemap) keeps its reference across the provider's unbind: the provider
  * device stays held (its module is never pinned), and the holder's final
@@ -310,7 +360,7 @@ static void drm_pagemap_test_going_provider(struct kunit *test)
  */
 static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
 {
-	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE, true);
 	static DEFINE_SPINLOCK(lock);
 	struct drm_pagemap *foreign;
 	unsigned long flags;
@@ -344,7 +394,7 @@ static void drm_pagemap_test_foreign_holder_unbind(struct kunit *test)
  */
 static void drm_pagemap_test_device_private_unbind(struct kunit *test)
 {
-	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE, true);
 	const struct drm_pagemap_migrate_details mdetails = {};
 	const unsigned long size = DRM_PAGEMAP_TEST_PAGES * PAGE_SIZE;
 	unsigned long addr;
@@ -462,7 +512,7 @@ static struct drm_pagemap *drm_pagemap_test_lookup(struct kunit *test,
  */
 static void drm_pagemap_test_reinit_while_queued(struct kunit *test)
 {
-	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE);
+	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, MODULE_STATE_LIVE, true);
 	unsigned int refs = kref_read(&t->drm->ref);
 	struct drm_pagemap_shrinker *shrinker;
 	struct drm_pagemap_test_blocker *b;
@@ -512,6 +562,9 @@ static struct kunit_case drm_pagemap_tests[] = {
 	KUNIT_CASE(drm_pagemap_test_pin_and_release),
 	KUNIT_CASE(drm_pagemap_test_release_atomic),
 	KUNIT_CASE(drm_pagemap_test_going_provider),
+	KUNIT_CASE(drm_pagemap_test_nowait_pins_module),
+	KUNIT_CASE(drm_pagemap_test_nowait_going),
+	KUNIT_CASE(drm_pagemap_test_nowait_coming),
 	KUNIT_CASE(drm_pagemap_test_foreign_holder_unbind),
 	KUNIT_CASE(drm_pagemap_test_device_private_unbind),
 	KUNIT_CASE(drm_pagemap_test_reinit_while_queued),
