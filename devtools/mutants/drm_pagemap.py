@@ -17,7 +17,9 @@ MUTANTS = [
      '\tdev_hold->ops->put(dev_hold->obj);\n\tmodule_put(dev_hold->owner);\n}'),
     # No pin at all: the pagemap keeps a bare pointer to the provider.
     ('no-provider-pin',
-     ['drm_pagemap_test_pin_and_release', 'drm_pagemap_test_going_provider'],
+     ['drm_pagemap_test_pin_and_release', 'drm_pagemap_test_going_provider',
+      'drm_pagemap_test_nowait_pins_module', 'drm_pagemap_test_nowait_going',
+      'drm_pagemap_test_nowait_coming'],
      '\tstruct devhold *dev_hold = drm_dev_hold(dpagemap->drm, GFP_KERNEL);\n',
      '\tstruct devhold *dev_hold = NULL;\n'),
 ]
