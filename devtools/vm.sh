@@ -181,7 +181,6 @@ for b in $boots; do
 		# bugs-CASE: that case alone, as the base's boots run them.
 		cmd=(/devhold/devhold_bugs.sh)
 		[ "$b" = bugs ] || cmd+=(2 "${b#bugs-}")
-		qemu="-device bochs-display"
 		;;
 	busted-*)
 		c=${b#busted-}

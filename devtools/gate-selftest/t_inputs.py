@@ -307,6 +307,13 @@ def bugs_series_fails(tmp):
     return only_if(out, 'does not pass with the series', st)
 
 
+def bugs_base_tap_only(tmp):
+    # The base failed the case's own checks but the kernel reported
+    # nothing: no evidence of the bug (the check may look for the fix).
+    st, out = bugs(tmp, BUGS_TAP, BUGS_TAP.replace('ok 1 ', 'not ok 1 '))
+    return only_if(out, 'does not fail on the base', st)
+
+
 def bugs_not_run(tmp):
     # The case of the baseline did not run with the series.
     st, out = bugs(tmp, '1..0 # SKIP vgem not built\n', BUGS_TAP, BUGS_BASE_CONSOLE)
@@ -371,6 +378,7 @@ CASES = [
     ('igt-compare: make baseline, then the gate', 'PASS', igt_roundtrip),
     ('bugs-compare: a case the base passes too', 'FAILED', bugs_base_passes),
     ('bugs-compare: a case failing with the series', 'FAILED', bugs_series_fails),
+    ('bugs-compare: the base failed the TAP only, no report', 'FAILED', bugs_base_tap_only),
     ('bugs-compare: a case of the baseline not run', 'FAILED', bugs_not_run),
     ('bugs-compare: a case the baseline does not know', 'FAILED', bugs_unknown_case),
     ('bugs-compare: the report of another boot is no evidence', 'FAILED',

@@ -25,7 +25,7 @@ MUTANTS = [
      ['drm-rs'],
      '                    _guard: unsafe {\n'
      '                        <DriverModuleGuard as $crate::driver::ModuleGuard>::new(module)\n'
-     '                    },\n'
+     '                    }?,\n'
      '                    _driver <- $crate::driver::Registration::new(\n'
      '                        <Self as $crate::ModuleMetadata>::NAME,\n'
      '                        module,\n'
@@ -36,5 +36,5 @@ MUTANTS = [
      '                    ),\n'
      '                    _guard: unsafe {\n'
      '                        <DriverModuleGuard as $crate::driver::ModuleGuard>::new(module)\n'
-     '                    },\n'),
+     '                    }?,\n'),
 ]

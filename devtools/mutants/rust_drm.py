@@ -16,6 +16,6 @@ MUTANTS = [
     # module, and rmmod of the bound driver fails "in use".
     ('module-wait-not-declared',
      ['drm-rs'],
-     '        let ret = unsafe { bindings::drm_module_waits_for_devices(module.as_ptr()) };\n',
-     '        let ret = 0;\n'),
+     '        to_result(unsafe { bindings::drm_module_waits_for_devices(module.as_ptr()) })?;\n',
+     '        let _ = module;\n'),
 ]

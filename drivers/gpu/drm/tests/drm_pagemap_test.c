@@ -333,7 +333,15 @@ static void drm_pagemap_test_nowait_refused(struct kunit *test,
 	struct drm_pagemap_test *t = drm_pagemap_test_setup(test, state, false);
 	unsigned int refs = kref_read(&t->drm->ref);
 
-	KUNIT_EXPECT_EQ(test, drm_pagemap_test_init(t), err);
+	int ret = drm_pagemap_test_init(t);
+
+	KUNIT_EXPECT_EQ(test, ret, err);
+	if (!ret) {
+		/* Wrongly taken: dropped, so that the module's exit can end. */
+		drm_pagemap_put(&t->dpagemap);
+		devhold_flush();
+		return;
+	}
 	KUNIT_EXPECT_EQ(test, kref_read(&t->drm->ref), refs);
 	KUNIT_EXPECT_EQ(test, drm_kunit_helper_driver_module_refs(t->driver), 0);
 	KUNIT_EXPECT_EQ(test, drm_pagemap_test_holds(t), 0);

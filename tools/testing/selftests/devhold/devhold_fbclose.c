@@ -2,11 +2,14 @@
 /*
  * Close a DRM driver's fbdev device after the unbind, racing rmmod:
  *
- *   devhold_fbclose FBDEV UNBIND DEVICE MODULE
+ *   devhold_fbclose FBDEV UNBIND DEVICE MODULE [COMMAND]
  *
- * Opens FBDEV (/dev/fbN of the driver's fbdev emulation), unbinds DEVICE by
- * writing it to UNBIND (the driver's sysfs unbind file), then closes FBDEV
- * while another thread unloads MODULE as soon as it can.  The fbdev release
+ * Opens FBDEV (/dev/fbN of the driver's fbdev emulation), unbinds its DRM
+ * device by writing DEVICE to UNBIND (a driver's sysfs unbind file, or the
+ * "enabled" file of a vkms configfs device, with DEVICE "0"), runs COMMAND
+ * if given (with sh -c: what else keeps MODULE, such as the configfs
+ * device, goes), then closes FBDEV while another thread unloads MODULE as
+ * soon as it can.  The fbdev release
  * (fb_release(): the helper's fb_release callback, then put_fb_info())
  * drops the driver module reference that the open took before it drops the
  * fbdev client's reference to the DRM device, whose release then runs the
@@ -37,6 +40,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -92,8 +96,8 @@ int main(int argc, char **argv)
 	pthread_t h, u;
 	int fd, ufd;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s FBDEV UNBIND DEVICE MODULE\n", argv[0]);
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: %s FBDEV UNBIND DEVICE MODULE [COMMAND]\n", argv[0]);
 		return 1;
 	}
 	module = argv[4];
@@ -115,6 +119,10 @@ int main(int argc, char **argv)
 	close(ufd);
 	printf("unbound\n");
 	fflush(stdout);
+	if (argc == 6 && system(argv[5])) {
+		fprintf(stderr, "%s failed\n", argv[5]);
+		return 1;
+	}
 
 	pin(0);
 	if (pthread_create(&h, NULL, hog, NULL) || pthread_create(&u, NULL, unload, NULL)) {
