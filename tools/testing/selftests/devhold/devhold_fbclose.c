@@ -63,6 +63,7 @@ static void pin(int cpu)
 
 static void *hog(void *arg)
 {
+	(void)arg;
 	pin(0);
 	/* Busy, and watching whether the unload sleeps in an idle wait. */
 	while (!atomic_load(&hog_stop))
@@ -73,6 +74,7 @@ static void *hog(void *arg)
 
 static void *unload(void *arg)
 {
+	(void)arg;
 	pin(1);
 	atomic_store(&unload_tid, syscall(SYS_gettid));
 	for (;;) {

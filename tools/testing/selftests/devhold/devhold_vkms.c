@@ -63,6 +63,7 @@ static int unload_ret, unload_errno;
 /* As rmmod does: "in use" is EWOULDBLOCK with O_NONBLOCK. */
 static void *unload(void *arg)
 {
+	(void)arg;
 	atomic_store(&unload_tid, syscall(SYS_gettid));
 	unload_ret = syscall(SYS_delete_module, "vkms", O_NONBLOCK);
 	unload_errno = errno;
