@@ -6,8 +6,9 @@
 # TAP line per case and iteration, "CASE: ... (I)"; the kernel log (no
 # KASAN, no oops, no WARN) is judged by the harness, which also compares
 # the results with the base kernel's (devtools/bugs-compare.py): a case
-# must fail there, by a kernel report or a TAP failure.  The base's results
-# come from one boot per case, so that each report is the case's own.
+# must fail there by a kernel report (its own checks may fail there by
+# construction).  The base's results come from one boot per case, so that
+# each report is the case's own.
 #
 #  vgem: a vgem fence kept in a sync_file outlives the drm file and the
 #  dma-buf, which alone pinned vgem (devhold_fence.c).  On 7.3 "rmmod
@@ -19,8 +20,8 @@
 #  vkms: the worker of a nonblocking commit holds the commit's state, and
 #  with it a device reference, after the hw_done and flip_done that
 #  vkms' exit waits for (devhold_vkms.c).  On 7.3 "rmmod vkms" returns
-#  while the worker still runs vkms' commit tail, which then returns into
-#  freed code.  With the series vkms' exit waits for its devices: the
+#  while the worker still waits in vkms' commit tail for the composition
+#  under way, which then runs freed code.  With the series vkms' exit waits for its devices: the
 #  unload returns after the worker's last put.
 #
 #  fbdev: fbdev's release drops the driver module reference before the
