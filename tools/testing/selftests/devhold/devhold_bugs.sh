@@ -32,6 +32,14 @@
 #  directory (which pins vkms).  On 7.3 the device's release can run after
 #  vkms is gone; with the series vkms' exit waits for it.
 #
+#  vivid: a videobuf2-dma-contig buffer exported as a dma-buf keeps its
+#  allocation device, vivid's platform device, which is defined in vivid
+#  (devhold_vivid.c).  The dma-buf pins videobuf2-dma-contig, not vivid:
+#  on 7.3 "rmmod vivid" succeeds, and closing the dma-buf frees the buffer
+#  through the device in the freed module.  With the series the buffer
+#  holds the device and vivid's module: the unload fails "in use" until
+#  the dma-buf is closed.
+#
 # Usage: devhold_bugs.sh [ITERATIONS [CASE...]] (2 iterations of every
 # case by default).
 
@@ -125,21 +133,36 @@ fbdev_case() {
 	return 1
 }
 
+# With the series the buffer's hold must have kept vivid loaded; on the
+# base the unload succeeds and the close's report is the evidence.
+vivid_case() {
+	run modprobe vivid allocators=1 || return 1
+	until_true 10 'grep -qs vivid /sys/class/video4linux/video*/name' ||
+		{ diag "no vivid video device"; return 1; }
+	unload_case vivid "$here/devhold_vivid" || return 1
+	case $out in
+	*"unload-held in-use"*) ;;
+	*) diag "vivid was unloaded while its buffer was exported"; return 1 ;;
+	esac
+}
+
 declare -A what=(
 	[vgem]="rmmod while a fence is kept in a sync_file"
 	[vkms]="rmmod while a nonblocking commit's worker holds the device"
 	[fbdev]="close /dev/fbN racing rmmod after the device went"
+	[vivid]="rmmod while a videobuf2 buffer is exported as a dma-buf"
 )
 
 [ "$(id -u)" = 0 ] || skip_all "must run as root"
 cases=("${@:2}")
-[ ${#cases[@]} != 0 ] || cases=(vgem vkms fbdev)
+[ ${#cases[@]} != 0 ] || cases=(vgem vkms fbdev vivid)
 for c in "${cases[@]}"; do
 	[ -n "${what[$c]:-}" ] || { echo "unknown case $c" >&2; exit 1; }
 	mod=$c
 	prog=devhold_fence
 	[ "$c" != vkms ] || prog=devhold_vkms
 	[ "$c" != fbdev ] || { mod=vkms prog=devhold_fbclose; }
+	[ "$c" != vivid ] || prog=devhold_vivid
 	modinfo "$mod" >/dev/null 2>&1 || skip_all "$mod not built"
 	[ -x "$here/$prog" ] || skip_all "$prog not built"
 done
