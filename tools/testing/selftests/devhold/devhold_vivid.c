@@ -8,10 +8,10 @@
  * vivid must be loaded with allocators=1 (videobuf2-dma-contig).  Prints
  * one line per step for devhold_bugs.sh:
  *   "exported", "unload-held OK|in-use|<error>", "closed".
- * The buffer keeps its allocation device, vivid's platform device, which
- * vivid defines in its module.  On 7.3 nothing pins vivid: the unload
- * succeeds, and closing the dma-buf frees the buffer through the device
- * in the freed module.
+ * The buffer keeps its allocation device, vivid's platform device, and
+ * nothing pins vivid: the unload succeeds.  On 7.3 vivid defines that
+ * device in its module, and closing the dma-buf frees the buffer through
+ * the device in the freed module.
  */
 
 #include <dirent.h>

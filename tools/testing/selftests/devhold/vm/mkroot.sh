@@ -39,7 +39,7 @@ igtfile=$cache/vmroot.igt
 # Also taken by devtools/fetch-base.sh while it unpacks the base.
 lock=$cache/vmroot.lock
 suite=sid
-packages="igt-gpu-tools-tests,kmod,procps,util-linux"
+packages="igt-gpu-tools-tests,kmod,procps,util-linux,v4l-utils"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 log() { echo "mkroot: $*" >&2; }
