@@ -396,7 +396,7 @@ struct devhold *devhold_get_device(struct devhold_domain *domain,
 {
 	return devhold_get(domain, &devhold_device_ops, dev, owner, gfp);
 }
-EXPORT_SYMBOL_GPL(devhold_get_device);
+EXPORT_SYMBOL_FOR_MODULES(devhold_get_device, DEVHOLD_TEST_MODULES);
 
 /*
  * A second put must not read the object, call its ops or trust the domain:

@@ -22,9 +22,13 @@
  * What only devhold's own tests use (<kunit/devhold.h>, and the members and
  * knobs here) is exported to them alone: the library's KUnit suite, test
  * modules and benchmark, and the DRM suites that check DRM's use of it.
+ * So are the calls that only built-in code and those tests use so far
+ * (devhold_get_device(), devhold_list_drain()): exported to every module
+ * once a module uses them.
  */
 #define DEVHOLD_TEST_MODULES \
-	"devhold_kunit,test_devhold_provider,test_devhold_scale,drm_devhold_test,drm_pagemap_test"
+	"devhold_kunit,test_devhold_provider,test_devhold_holder,test_devhold_scale," \
+	"drm_devhold_test,drm_pagemap_test"
 
 extern struct workqueue_struct *devhold_wq;
 

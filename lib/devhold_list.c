@@ -138,7 +138,7 @@ unsigned long devhold_list_drain(struct devhold_list *list)
 		free(node);
 	return n;
 }
-EXPORT_SYMBOL_GPL(devhold_list_drain);
+EXPORT_SYMBOL_FOR_MODULES(devhold_list_drain, DEVHOLD_TEST_MODULES);
 
 /**
  * devhold_list_flush() - free everything pushed to a list so far
