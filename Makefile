@@ -252,7 +252,7 @@ baseline-uml baseline-x86_64 baseline-rust: baseline-%:
 # The unload-bug cases alone on the base (devtools/baseline/bugs.txt): the
 # base's x86_64 kernel, booted once per case (devhold_bugs.sh), so that a
 # report is the evidence of its own case only.
-BUGS_CASES := vgem vkms fbdev vivid
+BUGS_CASES := vgem vkms fbdev vivid vimc
 baseline-bugs: assemble
 	@mkdir -p $(RES)
 	KUNIT_CMD=build devtools/kunit.sh "$(base_dir)" x86_64 $(O)/base-x86_64 \

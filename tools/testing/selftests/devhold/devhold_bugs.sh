@@ -32,15 +32,17 @@
 #  directory (which pins vkms).  On 7.3 the device's release can run after
 #  vkms is gone; with the series vkms' exit waits for it.
 #
-#  vivid: a videobuf2-dma-contig buffer exported as a dma-buf keeps its
-#  allocation device, vivid's platform device (devhold_vivid.c).  The
-#  dma-buf pins videobuf2-dma-contig, not vivid: "rmmod vivid" succeeds.
-#  On 7.3 the device is defined in vivid, and closing the dma-buf frees
-#  the buffer through the device in the freed module.  With the series
-#  vivid allocates its device, whose release is the platform core's: the
-#  close after the unload is safe.  No devhold here: a hold pinning vivid
-#  would make the unload fail while a buffer is exported (see the note in
-#  the series' vivid patch).
+#  vivid, vimc: a videobuf2-dma-contig buffer exported as a dma-buf keeps
+#  its allocation device, the driver's platform device (devhold_expbuf.c).
+#  The dma-buf pins videobuf2-dma-contig, not the driver: "rmmod" succeeds.
+#  On 7.3 the device is defined in the driver's module, and mapping the
+#  dma-buf, then freeing the buffer, go through the device in the freed
+#  module.  With the series the drivers allocate their devices, whose
+#  release is the platform core's: after the unload the dma-buf maps and
+#  syncs, the driver loads again under the same device name, and the last
+#  munmap() frees the buffer (gone from the dma-buf debugfs list).  No
+#  devhold here: a hold pinning the driver would make the unload fail
+#  while a buffer is exported (see the series' vivid patch).
 #
 # Usage: devhold_bugs.sh [ITERATIONS [CASE...]] (2 iterations of every
 # case by default).
@@ -135,40 +137,48 @@ fbdev_case() {
 	return 1
 }
 
-# The unload must have succeeded, so that the close ran with vivid gone;
-# on the base the close's report is the evidence.
-vivid_case() {
-	run modprobe vivid allocators=1 || return 1
-	case $(cat /sys/module/vivid/parameters/allocators) in
-	1,*) ;;
-	*) diag "vivid does not use videobuf2-dma-contig"; return 1 ;;
+# The unload must have succeeded, so that the buffer was used and freed
+# with the driver gone, and every step after it must have worked; on the
+# base the reports of those steps are the evidence.
+expbuf_case() {	# MODULE PARAMETER
+	local mod=$1 par=$2 w
+
+	run modprobe "$mod" "$par=1" || return 1
+	case $(cat "/sys/module/$mod/parameters/$par") in
+	1 | 1,*) ;;
+	*) diag "$mod does not use videobuf2-dma-contig"; return 1 ;;
 	esac
-	until_true 10 'grep -qs vivid /sys/class/video4linux/video*/name' ||
-		{ diag "no vivid video device"; return 1; }
-	unload_case vivid "$here/devhold_vivid" || return 1
-	case $out in
-	*"unload-held OK"*) ;;
-	*) diag "vivid was not unloaded while its buffer was exported"; return 1 ;;
-	esac
+	until_true 10 "ls /sys/bus/platform/devices/$mod.0/video4linux/video* >/dev/null 2>&1" ||
+		{ diag "no $mod video device"; return 1; }
+	unload_case "$mod" "$here/devhold_expbuf" "$mod" "$mod" "$par=1" || return 1
+	for w in "listed yes" "unload-held OK" "mapped OK" "reloaded OK" "released yes"; do
+		case $out in
+		*"$w"*) ;;
+		*) diag "expected \"$w\""; return 1 ;;
+		esac
+	done
 }
+vivid_case() { expbuf_case vivid allocators; }
+vimc_case() { expbuf_case vimc allocator; }
 
 declare -A what=(
 	[vgem]="rmmod while a fence is kept in a sync_file"
 	[vkms]="rmmod while a nonblocking commit's worker holds the device"
 	[fbdev]="close /dev/fbN racing rmmod after the device went"
-	[vivid]="rmmod while a videobuf2 buffer is exported as a dma-buf"
+	[vivid]="rmmod vivid while a videobuf2 buffer is exported as a dma-buf"
+	[vimc]="rmmod vimc while a videobuf2 buffer is exported as a dma-buf"
 )
 
 [ "$(id -u)" = 0 ] || skip_all "must run as root"
 cases=("${@:2}")
-[ ${#cases[@]} != 0 ] || cases=(vgem vkms fbdev vivid)
+[ ${#cases[@]} != 0 ] || cases=(vgem vkms fbdev vivid vimc)
 for c in "${cases[@]}"; do
 	[ -n "${what[$c]:-}" ] || { echo "unknown case $c" >&2; exit 1; }
 	mod=$c
 	prog=devhold_fence
 	[ "$c" != vkms ] || prog=devhold_vkms
 	[ "$c" != fbdev ] || { mod=vkms prog=devhold_fbclose; }
-	[ "$c" != vivid ] || prog=devhold_vivid
+	case $c in vivid | vimc) prog=devhold_expbuf ;; esac
 	modinfo "$mod" >/dev/null 2>&1 || skip_all "$mod not built"
 	[ -x "$here/$prog" ] || skip_all "$prog not built"
 done
