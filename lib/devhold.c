@@ -420,7 +420,8 @@ static void devhold_double_put(struct devhold *hold)
  * work, in order of the puts (CONFIG_DEVHOLD_DEBUG_DELAY holds each back
  * for a random time): the object is put first, then the owner module, then
  * the hold is freed.  The caller may free or re-initialise
- * whatever stored @hold right away.
+ * whatever stored @hold right away.  The module is pinned until then: an
+ * unload of it attempted right after this call may still find it in use.
  *
  * A second put of the same hold before it was finished is reported with a
  * WARN and ignored.  A put of a hold already finished is a use-after-free,
