@@ -86,7 +86,7 @@ static int listed(unsigned long ino)
 
 static void step(const char *what, const char *result)
 {
-	printf("%s %s\n", what, result);
+	printf("%s%s%s\n", what, *result ? " " : "", result);
 	fflush(stdout);
 }
 
