@@ -18,6 +18,7 @@
 #   make rust-vm        the VM harness on the rust tier's kernel: a Rust DRM
 #                       driver under unload, and its broken control
 #   make torture        the unload torture alone, long: ITER=N (default 1000)
+#   make media          v4l2-compliance on vivid with the series (one VM boot)
 #   make nothp          x86_64 config without transparent huge pages: builds
 #                       the GPU SVM, pagemap and Xe objects
 #   make users          arm64 cross build of the changed drm_gpuvm users
@@ -119,7 +120,7 @@ base_dir = $(if $(KDIR),$(KDIR),$$(devtools/fetch-base.sh))
 # starts as a copy of x86_64, vm boots it), and the machines have 2 cores.
 .NOTPARALLEL:
 
-.PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm torture nothp nothp-base users bite check static baseline baseline-uml \
+.PHONY: gate-selftest uml uml-lib x86_64 x86_64-lib rust vm rust-vm media torture nothp nothp-base users bite check static baseline baseline-uml \
 	drm-kunitconfig \
 	baseline-x86_64 baseline-rust baseline-bugs series bisect-check export mutants bench cocci-scan \
 	matrix matrix-nosmp matrix-rt matrix-kcsan lib-kunitconfig \
@@ -178,6 +179,15 @@ rust-vm: assemble
 	devtools/vm.sh $(WORK) $(O)/rust $(RES)/rust-vm drm-rs busted-drm_rs_nowait; \
 		rc=$$?; [ ! -f $(RES)/rust-vm/vm.counts ] || \
 		cp $(RES)/rust-vm/vm.counts $(RES)/rust-vm.counts; exit $$rc
+
+# videobuf2's conformance test on the series (v4l2-compliance on vivid with
+# videobuf2-dma-contig): one boot of the x86_64 tier's kernel, not in the
+# gate (the vivid and vimc patches are shown by the bugs boot's cases).
+media: assemble
+	@mkdir -p $(RES)
+	KUNIT_CMD=build devtools/kunit.sh $(WORK) x86_64 $(O)/x86_64 $(RES)/x86_64-build \
+		$(CONFIGS_x86_64) $(PROJECT_x86_64) >/dev/null
+	devtools/vm.sh $(WORK) $(O)/x86_64 $(RES)/media media
 
 torture: assemble
 	@mkdir -p $(RES)

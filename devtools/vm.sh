@@ -50,7 +50,7 @@ mkdir -p "$res/vm"
 res=$(cd "$res" && pwd)
 vm=$work/tools/testing/selftests/devhold/vm
 known=$here/baseline/vm-known.txt
-boots=${*:-unload unload-delay drm bugs media busted-nopin busted-ignored_get busted-nobarrier busted-cycle busted-drm_nowait igt}
+boots=${*:-unload unload-delay drm bugs busted-nopin busted-ignored_get busted-nobarrier busted-cycle busted-drm_nowait igt}
 passed=0 failed=0
 : >"$res/vm.summary"
 say() { echo "vm: $*" | tee -a "$res/vm.summary"; }
