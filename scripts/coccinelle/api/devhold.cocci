@@ -3,8 +3,9 @@
 ///
 /// 1. A release callback (a work item, a kref, kobject or device release,
 ///    an RCU callback) that ends by putting its own module:
-///    module_put(THIS_MODULE) as its last step.  The callback still has to
-///    return into the module after the put, and the module can be freed in
+///    module_put(THIS_MODULE) as its last step.  Unless the compiler makes
+///    the put a tail call (x86_64 does without frame pointers), the callback
+///    returns into the module after the put, and the module can be freed in
 ///    between unless its exit drains the queue the callback runs on.  A
 ///    devhold hold puts the device and then the module from the library's
 ///    worker, so that no provider code runs after the module put.
@@ -103,7 +104,7 @@ fn << self_put.fn;
 @@
 for pp in p:
 	coccilib.report.print_report(pp,
-		"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
+		"WARNING: %s ends with module_put(THIS_MODULE): it may return into the module after the put; a devhold hold puts the module from the library" % fn)
 
 @script:python depends on report@
 p << self_put_dev.p;
@@ -111,7 +112,7 @@ fn << devrel.rf;
 @@
 for pp in p:
 	coccilib.report.print_report(pp,
-		"WARNING: %s ends with module_put(THIS_MODULE): it returns into the module after the put; a devhold hold puts the module from the library" % fn)
+		"WARNING: %s ends with module_put(THIS_MODULE): it may return into the module after the put; a devhold hold puts the module from the library" % fn)
 
 @script:python depends on org@
 p << self_put.p;
