@@ -8,11 +8,11 @@
 # judged by tools/testing/selftests/devhold/vm/kreport.py, the one list of
 # report patterns of all judges: a report no case declares and the base
 # does not print (devtools/baseline/TIER.reports, exact signatures) fails
-# the tier.  An upstream case can turn lockdep off for the rest of a run
-# (the base does, at random): when the run had upstream suites, each
-# project suite runs once more alone, in its own boot, and must pass there
-# with a log free of reports.  Writes RESULTS_DIR/TIER.gate and keeps each
-# kernel log as RESULTS_DIR/TIER[-retry-SUITE|-alone-SUITE].test.log; exits
+# the tier.  An upstream case can turn lockdep off for the rest of a run:
+# kreport.py --lockdep-whole then fails the tier (the module that did it
+# belongs in a boot of its own, ISOLATE_ in the Makefile), so the project
+# suites need no second boot of their own.  Writes RESULTS_DIR/TIER.gate and
+# keeps each kernel log as RESULTS_DIR/TIER[-retry-SUITE].test.log; exits
 # non-zero on failure.  DEVHOLD_BASELINE_DIR overrides devtools/baseline,
 # DEVHOLD_KUNIT_SH devtools/kunit.sh (for make gate-selftest).
 set -uo pipefail
@@ -63,33 +63,6 @@ if [ -n "$suites" ]; then
 	done
 	out=$(python3 "$here/compare.py" "$tier" "$res/$tier.cases" "$base" "${retries[@]}")
 fi
-# The project suites alone, each in its own boot, when upstream suites ran
-# before them.
-alone_out=
-if grep -qvxF -f "$here/kunit/project.suites" <<<"$ran"; then
-	for s in $(grep -xF -f "$here/kunit/project.suites" <<<"$ran"); do
-		echo "judge: $tier: running project suite $s alone" >&2
-		KUNIT_CMD=exec KUNIT_EXTRA="$s" "$kunit_sh" "$work" "$tier" "$bdir" \
-			"$res/$tier-alone-$s" "$@" >/dev/null 2>&1
-		krc=$?
-		if [ -f "$bdir/test.log" ]; then
-			cp "$bdir/test.log" "$res/$tier-alone-$s.test.log"
-			logs+=("$res/$tier-alone-$s.test.log")
-		else
-			logs+=("$res/$tier-alone-$s.test.log-missing")
-		fi
-		# Its cases must all pass (kunit.py's status says so too) and
-		# meet the suite's floor; no results is a failure.
-		if [ ! -s "$res/$tier-alone-$s.cases" ]; then
-			alone_out+="$tier-alone-$s: no results"$'\n'
-			continue
-		fi
-		[ "$krc" = 0 ] || alone_out+="$tier-alone-$s: FAILED kunit.py exit status $krc"$'\n'
-		alone_out+=$(python3 "$here/compare.py" --suites "$s" "$tier-alone-$s" \
-			"$res/$tier-alone-$s.cases" "$base" 2>&1 |
-			grep -E "FAILED|suite .* passed|no results|Error")$'\n'
-	done
-fi
 known_arg=(--known "$known")
 [ -f "$known" ] || known_arg=(--known "$known-missing")
 reports=$(python3 "$kreport" --kunit "${known_arg[@]}" --prefix "$tier: " "${logs[@]}")
@@ -100,8 +73,8 @@ reports=$(echo "$reports" | sed '$d')
 # itself off (any lockdep report does) belongs in a boot of its own.
 lost=$(python3 "$kreport" --lockdep-whole --prefix "$tier: " "${logs[0]}") || rc=1
 [ -z "$lost" ] || reports=$(printf '%s\n%s' "$reports" "$lost")
-n=$(printf '%s\n%s' "$reports" "$alone_out" |
-	grep -c -E "^$tier(-alone-[a-z_]+)?: (report|FAILED|suite|no results)|Error")
+n=$(printf '%s\n' "$reports" |
+	grep -c -E "^$tier: (report|FAILED|suite|no results)|Error")
 [ "$rc" = 0 ] || [ "$n" != 0 ] || n=1
 if [ "$n" != 0 ]; then
 	re="^($tier: [0-9]+ passed, )([0-9]+)( failed.*)\$"
@@ -110,6 +83,6 @@ if [ "$n" != 0 ]; then
 		echo "$l"
 	done)
 fi
-out=$(printf '%s\n%s\n%s\n%s' "$reports" "$alone_out" "$summary" "$out" | sed '/^$/d')
+out=$(printf '%s\n%s\n%s' "$reports" "$summary" "$out" | sed '/^$/d')
 echo "$out" | tee "$res/$tier.gate"
 grep -qE "^$tier: [0-9]+ passed, 0 failed" "$res/$tier.gate"

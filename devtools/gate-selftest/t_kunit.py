@@ -274,22 +274,6 @@ CASES += [
 
 
 # judge.sh end to end, without re-runs (nothing upstream fails).
-STUB = '''#!/bin/bash
-# kunit.sh stand-in: TREE TIER BDIR OUT...; KUNIT_EXTRA names the suite.
-bdir=$3 out=$4
-rm -f "$out".cases "$bdir/test.log"
-case "$MODE" in
-pass) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
-      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log" ;;
-fail) printf 'PASS %s.devhold_test_a\\nFAIL %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
-      printf '[ 1.0] ok 1 %s\\n' "$KUNIT_EXTRA" >"$bdir/test.log"; exit 1 ;;
-lockdep) printf 'PASS %s.devhold_test_a\\nPASS %s.devhold_test_b\\n' "$KUNIT_EXTRA" "$KUNIT_EXTRA" >"$out.cases"
-      printf '[ 1.0] WARNING: possible circular locking dependency detected\\n' >"$bdir/test.log" ;;
-none) exit 2 ;;
-esac
-'''
-
-
 def judge(log, cases=None, known='', cwd_name='devhold', log_missing=False, isolated=None):
     def fn(tmp):
         repo = tmp / cwd_name
@@ -314,12 +298,6 @@ def judge(log, cases=None, known='', cwd_name='devhold', log_missing=False, isol
         (bl / 'selftest.txt').write_text('MIN devhold 2\n')
         (bl / 'selftest.reports').write_text(known)
         env = dict(os.environ, DEVHOLD_BASELINE_DIR=str(bl))
-        if isolated is not None and 'DEVHOLD_KUNIT_SH' not in env:
-            # The project suites then run alone too: a stand-in that passes.
-            stub = tmp / 'kunit-stub.sh'
-            stub.write_text(STUB)
-            stub.chmod(0o755)
-            env.update(DEVHOLD_KUNIT_SH=str(stub), MODE='pass')
         return r.run(['bash', str(JUDGE), 'selftest', str(repo / 'build/work'), str(bdir),
                       str(res)], env=env)
     return fn
@@ -538,34 +516,6 @@ CASES += [
 ]
 
 
-
-
-def alone(mode):
-    """The project suite alone, after an upstream suite ran in the tier."""
-    def fn(tmp):
-        stub = tmp / 'kunit-stub.sh'
-        stub.write_text(STUB)
-        stub.chmod(0o755)
-        log = ktap('drm_mm', [('drm_test_mm_init', True)]) + CLEAN
-        cases = ['PASS devhold.devhold_test_a', 'PASS devhold.devhold_test_b',
-                 'PASS drm_mm.drm_test_mm_init']
-        inner = judge(log, cases=cases)
-        os.environ['DEVHOLD_KUNIT_SH'] = str(stub)
-        os.environ['MODE'] = mode
-        try:
-            return inner(tmp)
-        finally:
-            del os.environ['DEVHOLD_KUNIT_SH']
-            del os.environ['MODE']
-    return fn
-
-
-CASES += [
-    ('judge: the project suite passes alone too', 'PASS', alone('pass')),
-    ('judge: the project suite fails alone', 'FAILED', alone('fail')),
-    ('judge: the project suite alone has a lockdep report', 'FAILED', alone('lockdep')),
-    ('judge: the project suite alone gave no results', 'FAILED', alone('none')),
-]
 
 
 LOCKS_OFF = ['------------[ cut here ]------------',
