@@ -323,8 +323,9 @@ lib-kunitconfig: assemble
 	@grep -q "^PASS devhold\." $(RES)/lib-kunitconfig.cases
 	python3 tools/testing/selftests/devhold/vm/kreport.py --kunit $(RES)/lib-kunitconfig.test.log
 
-# Deliberately broken variants of lib/devhold.c, drm_drv.c, drm_gpuvm.c and
-# drm_pagemap.c must fail their suites; those of rust/kernel/driver.rs and
+# Deliberately broken variants of lib/devhold.c, drm_drv.c, drm_gpuvm.c,
+# drm_pagemap.c, drm_connector.c, drm_writeback.c and drm_mode_config.c
+# must fail their suites; those of rust/kernel/driver.rs and
 # rust/kernel/drm/driver.rs the Rust driver's VM boot (make rust-vm).
 mutants: assemble
 	@mkdir -p $(RES)
@@ -335,6 +336,8 @@ mutants: assemble
 	devtools/mutants.sh devhold_delay $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
 	devtools/mutants.sh drm_pagemap $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
 	devtools/mutants.sh drm_connector $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
+	devtools/mutants.sh drm_writeback $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
+	devtools/mutants.sh drm_writeback_teardown $(WORK) $(O)/x86_64 $(RES) $(CONFIGS_x86_64) $(PROJECT_x86_64)
 	devtools/mutants.sh rust_driver $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)
 	devtools/mutants.sh rust_drm $(WORK) $(O)/rust $(RES) $(CONFIGS_rust) $(PROJECT_rust)
 

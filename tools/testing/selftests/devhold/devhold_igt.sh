@@ -11,6 +11,8 @@
 #   core_hotunplug  on virtio-gpu (QEMU's virtio-gpu-pci), all subtests
 #   vgem_basic      on vgem, including "unload"
 #   prime_vgem      on vgem (subtests that need another driver skip)
+#   kms_writeback   on vkms: writeback commits, whose jobs are cleaned up
+#                   from a worker (drm_writeback.c)
 #
 # IGT_TIMEOUT (seconds, default 240) bounds each binary.
 
@@ -55,6 +57,9 @@ done
 igt core_hotunplug virtio_gpu
 igt vgem_basic vgem
 igt prime_vgem vgem
+# vkms last: its card is there only for the test that uses it.
+run modprobe vkms || echo "not ok igt modprobe-vkms" >>"$results"
+igt kms_writeback vkms
 
 echo "TAP version 13"
 sed 's/^/# /' "$log"
