@@ -154,9 +154,9 @@ EXPORT_SYMBOL_FOR_MODULES(devhold_list_drain, DEVHOLD_TEST_MODULES);
  *
  * The caller keeps @list valid until this returns: not for a list whose
  * entries pin the object that embeds it (their last free may free it).
- *
- * For devhold's tests (<kunit/devhold.h>): users drain (devhold_list_drain())
- * or tear the list down (devhold_list_fini()).
+ * Unlike devhold_list_fini(), the list stays usable: for owners that must
+ * wait for the frees of some entries (those that use an object going
+ * away) before the list itself goes.
  *
  * Context: process context, may sleep.  From the list's own work item (a
  * free callback) it only drains.
@@ -177,7 +177,7 @@ void devhold_list_flush(struct devhold_list *list)
 	trace_devhold_list_flush(list->name);
 	devhold_list_drain(list);
 }
-EXPORT_SYMBOL_FOR_MODULES(devhold_list_flush, DEVHOLD_TEST_MODULES);
+EXPORT_SYMBOL_GPL(devhold_list_flush);
 
 /**
  * devhold_list_fini() - tear down a deferred-free list

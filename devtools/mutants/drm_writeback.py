@@ -7,16 +7,11 @@ FILE = 'drivers/gpu/drm/drm_writeback.c'
 SUITE = 'drm_writeback'
 TIER = 'x86_64'
 MUTANTS = [
-    # drmm_writeback_connector_init()'s cleanup does not wait: the connector
-    # is cleaned up under a job cleanup that still runs.
-    ('drmm-cleanup-no-wait',
-     ['drm_test_writeback_release_after_signal'],
-     '\tdevhold_list_fini(&dev->mode_config.writeback_cleanup_list);\n',
-     ''),
     # A signalled job is never cleaned up.
     ('signal-not-queued',
-     ['drm_test_writeback_teardown_waits', 'drm_test_writeback_teardown_after_signal',
-      'drm_test_writeback_release_after_signal'],
+     ['drm_test_writeback_mode_config_cleanup_waits',
+      'drm_test_writeback_connector_cleanup_waits',
+      'drm_test_writeback_cleanup_order', 'drm_test_writeback_release_waits'],
      '\tdevhold_list_push(&wb_connector->base.dev->mode_config.writeback_cleanup_list,\n'
      '\t\t\t  &job->cleanup_node);\n',
      ''),

@@ -25,7 +25,6 @@ void devhold_flush(void);
 int devhold_release_barrier(struct devhold_domain *domain);
 long devhold_domain_holds(struct devhold_domain *domain);
 void devhold_domain_report(struct devhold_domain *domain, struct seq_buf *sb);
-void devhold_list_flush(struct devhold_list *list);
 
 /* Whether a deferred-free list has no entries (a snapshot). */
 static inline bool devhold_list_empty(const struct devhold_list *list)

@@ -202,6 +202,7 @@ void __devhold_list_init(struct devhold_list *list, const char *name,
 
 bool devhold_list_push(struct devhold_list *list, struct llist_node *node);
 unsigned long devhold_list_drain(struct devhold_list *list);
+void devhold_list_flush(struct devhold_list *list);
 void devhold_list_fini(struct devhold_list *list);
 
 #endif /* _LINUX_DEVHOLD_H */
