@@ -156,7 +156,8 @@ EXPORT_SYMBOL_FOR_MODULES(devhold_list_drain, DEVHOLD_TEST_MODULES);
  * entries pin the object that embeds it (their last free may free it).
  * Unlike devhold_list_fini(), the list stays usable: for owners that must
  * wait for the frees of some entries (those that use an object going
- * away) before the list itself goes.
+ * away) before the list itself goes.  The caller must not hold a lock that
+ * the free callback takes.
  *
  * Context: process context, may sleep.  From the list's own work item (a
  * free callback) it only drains.

@@ -646,12 +646,16 @@ IGT_BASE = {
                         ('unbind-rebind', 'SUCCESS')], 98),
     'vgem_basic': ([('create', 'SUCCESS'), ('unload', 'SUCCESS')], 0),
     'prime_vgem': ([('basic-read', 'SKIP'), ('basic-write', 'SKIP')], 77),
+    'kms_writeback': ([('writeback-fb-id', 'SUCCESS'),
+                       ('writeback-fb-id-XRGB2101010', 'SKIP')], 0),
 }
 # The base's results, as igt-compare.py --make-baseline writes them.
 IGT_BASELINE = ['# IGT subtests on the unpatched base (make baseline)',
                 '# igt-gpu-tools-tests 2.5-1',
                 'core_hotunplug@exit-98 fail', 'core_hotunplug@hotrebind pass',
                 'core_hotunplug@hotunplug-rescan fail', 'core_hotunplug@unbind-rebind pass',
+                'kms_writeback@writeback-fb-id pass',
+                'kms_writeback@writeback-fb-id-XRGB2101010 skip',
                 'prime_vgem@basic-read skip', 'prime_vgem@basic-write skip',
                 'vgem_basic@create pass', 'vgem_basic@unload pass']
 
@@ -701,6 +705,7 @@ def unload_faults(dirs):
 
 IGT_WORSE = dict(IGT_BASE, vgem_basic=([('create', 'SUCCESS'), ('unload', 'FAIL')], 98))
 IGT_SKIPS_MORE = dict(IGT_BASE, vgem_basic=([('create', 'SUCCESS'), ('unload', 'SKIP')], 0))
+IGT_LOST = {k: v for k, v in IGT_BASE.items() if k != 'kms_writeback'}
 UNLOAD_OUT = '\n'.join(['report: none', '--- summary', '7 passed, 0 failed']) + '\n'
 CASES += [
     ('vm.sh: the unload boot, clean', 'PASS', judged('unload', tap())),
@@ -718,6 +723,7 @@ CASES += [
      igt(IGT_BASE)),
     ('vm.sh igt: a subtest that passed on the base fails', 'FAILED', igt(IGT_WORSE)),
     ('vm.sh igt: a subtest that passed on the base skips', 'FAILED', igt(IGT_SKIPS_MORE)),
+    ('vm.sh igt: an IGT binary missing (kms_writeback)', 'FAILED', igt(IGT_LOST)),
     ('vm.sh igt: as the base, and a kernel report', 'FAILED',
      igt(IGT_BASE, [OTHER_KASAN])),
     ('vm.sh igt: the judge printed no counts, a subtest failing as on the base', 'FAILED',
