@@ -227,6 +227,24 @@ static void drm_writeback_test_signal(struct drm_writeback_test_dev *d)
 	local_irq_restore(flags);
 }
 
+/*
+ * A device with one signalled job whose cleanup is blocked in the driver's
+ * hook for up to @block jiffies.
+ */
+static struct drm_writeback_test_dev *
+drm_writeback_test_blocked(struct kunit *test, bool managed, unsigned long block,
+			   struct device **parent)
+{
+	struct drm_writeback_test_dev *d;
+
+	d = drm_writeback_test_dev(test, managed, parent);
+	d->ctx->block = block;
+	drm_writeback_test_queue(test, d, 1);
+	drm_writeback_test_signal(d);
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&d->ctx->entered, WAIT));
+	return d;
+}
+
 static int drm_writeback_test_mode_config_cleanup_fn(void *p)
 {
 	struct drm_writeback_test_dev *d = p;
@@ -259,12 +277,8 @@ static void drm_writeback_test_teardown_waits(struct kunit *test, int (*fn)(void
 	struct task_struct *task;
 	struct device *parent;
 
-	d = drm_writeback_test_dev(test, false, &parent);
+	d = drm_writeback_test_blocked(test, false, WAIT, &parent);
 	ctx = d->ctx;
-	ctx->block = WAIT;
-	drm_writeback_test_queue(test, d, 1);
-	drm_writeback_test_signal(d);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&ctx->entered, WAIT));
 
 	task = kthread_create(fn, d, "drm-wb-teardown");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, task);
@@ -324,12 +338,8 @@ static void drm_test_writeback_release_waits(struct kunit *test)
 	struct drm_writeback_test_dev *d;
 	struct device *parent;
 
-	d = drm_writeback_test_dev(test, true, &parent);
+	d = drm_writeback_test_blocked(test, true, HZ, &parent);
 	ctx = d->ctx;
-	ctx->block = HZ;
-	drm_writeback_test_queue(test, d, 1);
-	drm_writeback_test_signal(d);
-	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&ctx->entered, WAIT));
 	drm_kunit_helper_free_device(test, parent);
 	KUNIT_EXPECT_EQ(test, ctx->n, 1);
 	KUNIT_EXPECT_FALSE(test, ctx->dead_connector);
